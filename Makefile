@@ -1,0 +1,42 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is a helper of theirs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8050
+PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
+
+.PHONY: run test lint validate clean
+
+# The stamp files make reinstalls happen only when a requirements file changes.
+$(VENV)/.runtime: requirements.txt constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -r requirements.txt -c constraints.txt
+	touch $@
+
+$(VENV)/.test: requirements-test.txt constraints.txt $(VENV)/.runtime
+	$(PIP) install -r requirements-test.txt -c constraints.txt
+	touch $@
+
+## run: install, validate the data, serve the dashboard on http://$(HOST):$(PORT)
+run: $(VENV)/.runtime
+	$(BIN)/python -m metrics validate
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python app.py
+
+## test: install everything the tests need, lint, and run the whole suite
+test: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+## lint: ruff, fixing what it can
+lint: $(VENV)/.test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## validate: check the dataset (DATA=dir to check another)
+validate: $(VENV)/.runtime
+	$(BIN)/python -m metrics validate $(if $(DATA),--data $(DATA))
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
