@@ -1,0 +1,341 @@
+"""Tests for metrics.numbers, built from phrasings found in the regional reports."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from decimal import Decimal
+from typing import get_args
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from metrics.errors import NumberParseError
+from metrics.numbers import (
+    QUALIFIERS,
+    ParsedNumber,
+    Qualifier,
+    detect_qualifier,
+    format_value,
+    parse_number,
+)
+
+# (raw, value, counter, qualifier); values compared with == because normalization must be exact.
+PARSE_CASES = [
+    # Figures quoted in the reports.
+    ("1.3572亿元", 135_720_000.0, "元", "exact"),
+    ("3.55亿元", 355_000_000.0, "元", "exact"),
+    ("1300亿级", 130_000_000_000.0, None, "approx"),
+    ("超千亿", 100_000_000_000.0, None, "more_than"),
+    ("千亿级", 100_000_000_000.0, None, "approx"),
+    ("10家", 10.0, "家", "exact"),
+    ("三家", 3.0, "家", "exact"),
+    ("十家", 10.0, "家", "exact"),
+    ("1.4万家", 14_000.0, "家", "exact"),
+    ("640余家", 640.0, "家", "more_than"),
+    ("１０家", 10.0, "家", "exact"),
+    ("千亿", 100_000_000_000.0, None, "exact"),
+    ("两个", 2.0, "个", "exact"),
+    # Arabic numbers, separators, full-width forms, magnitudes.
+    ("1,300亿", 130_000_000_000.0, None, "exact"),
+    ("3.55亿", 355_000_000.0, None, "exact"),
+    ("３．５５亿元", 355_000_000.0, "元", "exact"),
+    ("１，３００亿元", 130_000_000_000.0, "元", "exact"),
+    ("1300亿", 130_000_000_000.0, None, "exact"),
+    ("5000元", 5_000.0, "元", "exact"),
+    ("2.5万元", 25_000.0, "元", "exact"),
+    ("1.2万亿元", 1_200_000_000_000.0, "元", "exact"),
+    ("1,234,567.5元", 1_234_567.5, "元", "exact"),
+    (" 10家 ", 10.0, "家", "exact"),
+    # Bare 千/百 before 万/亿, which cn2an refuses.
+    ("百亿", 10_000_000_000.0, None, "exact"),
+    ("千万", 10_000_000.0, None, "exact"),
+    ("百万元", 1_000_000.0, "元", "exact"),
+    # Chinese numerals through cn2an.
+    ("一千", 1_000.0, None, "exact"),
+    ("一百二十人", 120.0, "人", "exact"),
+    ("二十五项", 25.0, "项", "exact"),
+    ("两批", 2.0, "批", "exact"),
+    ("三千五百万元", 35_000_000.0, "元", "exact"),
+    ("十二万三千人", 123_000.0, "人", "exact"),
+    # Qualifier prefixes.
+    ("约1300亿元", 130_000_000_000.0, "元", "approx"),
+    ("近百亿", 10_000_000_000.0, None, "approx"),
+    ("超过3.55亿元", 355_000_000.0, "元", "more_than"),
+    ("逾十家", 10.0, "家", "more_than"),
+    ("突破1万亿元", 1_000_000_000_000.0, "元", "more_than"),
+    ("不少于5家", 5.0, "家", "at_least"),
+    ("达3.55亿元", 355_000_000.0, "元", "exact"),
+    ("达到1.3572亿元", 135_720_000.0, "元", "exact"),
+    # Qualifier suffixes, before and after the counter.
+    ("100多家", 100.0, "家", "more_than"),
+    ("十多个", 10.0, "个", "more_than"),
+    ("5家以上", 5.0, "家", "at_least"),
+    ("5万元以上", 50_000.0, "元", "at_least"),
+    ("100亿左右", 10_000_000_000.0, None, "approx"),
+    ("千亿元级", 100_000_000_000.0, "元", "approx"),
+    # Prefix and suffix agreeing (redundant but unambiguous).
+    ("约100家左右", 100.0, "家", "approx"),
+    ("超过100余家", 100.0, "家", "more_than"),
+    # An exact word never overrides a bound.
+    ("达到千亿级", 100_000_000_000.0, None, "approx"),
+]
+
+
+@pytest.mark.parametrize(("raw", "value", "counter", "qualifier"), PARSE_CASES)
+def test_parse_number(raw: str, value: float, counter: str | None, qualifier: str) -> None:
+    assert parse_number(raw) == ParsedNumber(value=value, counter=counter, qualifier=qualifier)
+
+
+def test_parse_number_result_is_float() -> None:
+    assert type(parse_number("十家").value) is float
+    assert type(parse_number("1.3572亿元").value) is float
+
+
+def test_parsed_number_is_frozen() -> None:
+    parsed = parse_number("10家")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        parsed.value = 11.0  # type: ignore[misc]
+
+
+def test_qualifiers_constant_matches_literal() -> None:
+    assert get_args(Qualifier) == QUALIFIERS
+
+
+REJECTED = [
+    "",
+    "   ",
+    "abc",
+    "亿",
+    "万亿",
+    "元",
+    "家",
+    "千",  # bare 千 only counts before 万/亿
+    "三至五亿元",  # a range is two numbers
+    "3-5亿元",
+    "3.55亿元和1.3572亿元",
+    "10家企业",  # trailing text
+    "1300亿级纺织产业集群",
+    "1,30亿",  # misplaced thousands separator
+    "1.3.5亿",
+    "-5家",
+    "3千万",  # Arabic digit with 千 is not a magnitude we read
+    "十十",
+    "二〇二二",  # digits one by one: a year, not a quantity
+    "一二三家",
+    "约",
+    "10家家",
+    "10公里",  # unknown unit word
+    "2.86%",
+]
+
+
+@pytest.mark.parametrize("raw", REJECTED)
+def test_parse_number_rejects(raw: str) -> None:
+    with pytest.raises(NumberParseError) as excinfo:
+        parse_number(raw)
+    assert repr(raw) in str(excinfo.value)
+    assert "expected" in str(excinfo.value)
+
+
+@pytest.mark.parametrize("raw", ["约640余家", "超过100家左右", "100余家以上", "近5家以上"])
+def test_parse_number_rejects_contradictory_qualifiers(raw: str) -> None:
+    with pytest.raises(NumberParseError, match="ambiguous") as excinfo:
+        parse_number(raw)
+    assert raw in str(excinfo.value)
+
+
+def test_number_parse_error_is_value_error() -> None:
+    with pytest.raises(ValueError):
+        parse_number("abc")
+
+
+ENUMERATION = "魏桥纺织、华纺股份、亚光家纺、愉悦家纺、东方地毯等"
+
+DETECT_CASES = [
+    # Sentences from the reports.
+    ("在京东的销售总额就达到", "1.3572亿元", "，远超了活动预期目标", "exact"),
+    ("在滁相关企业在京东销售额已达到", "3.55亿元", "。", "exact"),
+    ("滨州拱卫起了“全国", "超千亿", "产值纺织产业集群地区", "more_than"),
+    ("滨州市委、市政府提出了“打造", "1300亿级", "纺织产业集群”的目标", "approx"),
+    ("当天，", ENUMERATION, "滨州纺织企业", "at_least"),
+    ("苏州市山水丝绸有限公司等为代表的", "10家", "企业", "exact"),
+    ("仅康佳白电、扬子空调、KKTV", "三家", "滁州企业", "exact"),
+    # Only the tail of `before` counts: 近 in 近年来 is too far from the number.
+    ("近年来滁州", "5家", "", "exact"),
+    ("超过了全国", "10家", "", "exact"),
+    ("全市接近", "10家", "企业", "approx"),
+    ("近年来全市已有约", "10家", "", "approx"),
+    ("销售额超过了", "3亿元", "", "more_than"),
+    ("销售额突破", "3亿元", "", "more_than"),
+    ("入驻企业约有", "100家", "", "approx"),
+    ("入驻企业逾", "100家", "", "more_than"),
+    ("入驻企业不少于", "100家", "", "at_least"),
+    ("入驻企业达", "100家", "", "exact"),
+    # Words that merely end in 约/近 are not bounds.
+    ("现场签约", "15个", "项目", "exact"),
+    ("园区附近", "3家", "物流企业", "exact"),
+    # Words at the start of `after`.
+    ("带动", "5家", "以上企业入驻", "at_least"),
+    ("年销售额", "100亿元", "左右", "approx"),
+    ("吸引", "640", "余家企业", "more_than"),
+    ("吸引", "100", "多家企业", "more_than"),
+    ("吸引", "100家", "，企业以上", "exact"),  # 以上 not adjacent
+    # Exact words never override a bound elsewhere.
+    ("产值达到", "超千亿", "", "more_than"),
+    ("就达到", "100亿元", "以上", "at_least"),
+    # Full-width context is normalized like the phrase.
+    ("总额约 ", "１００亿元", "", "approx"),
+    # raw that is not a number phrase: only the context speaks, and nothing is raised.
+    ("推出一批", "高品质鲁纺", "商业品牌", "exact"),
+    ("共有超过", "数十", "家企业", "more_than"),
+]
+
+
+@pytest.mark.parametrize(("before", "raw", "after", "expected"), DETECT_CASES)
+def test_detect_qualifier(before: str, raw: str, after: str, expected: str) -> None:
+    assert detect_qualifier(before, raw, after) == expected
+
+
+def test_detect_qualifier_after_defaults_to_empty() -> None:
+    assert detect_qualifier("产值约", "1300亿元") == "approx"
+
+
+@pytest.mark.parametrize(
+    ("before", "raw", "after"),
+    [
+        ("约", "640余家", ""),  # contradiction inside raw surfaces too
+        ("超过", "100家", "左右"),
+        ("约", "100家", "以上"),
+        ("不少于", "超千亿", ""),
+        ("超过", ENUMERATION, ""),
+    ],
+)
+def test_detect_qualifier_rejects_ambiguous_wording(before: str, raw: str, after: str) -> None:
+    with pytest.raises(NumberParseError, match="ambiguous") as excinfo:
+        detect_qualifier(before, raw, after)
+    assert raw in str(excinfo.value)
+
+
+ZH_CNY = {"lang": "zh", "unit_zh": "元", "unit_en": "CNY"}
+EN_CNY = {"lang": "en", "unit_zh": "元", "unit_en": "CNY"}
+ZH_FIRMS = {"lang": "zh", "unit_zh": "家", "unit_en": "companies"}
+EN_FIRMS = {"lang": "en", "unit_zh": "家", "unit_en": "companies"}
+
+FORMAT_CASES = [
+    # (value, unit_kind, language/unit kwargs, extra kwargs, expected)
+    (135_720_000.0, "currency", ZH_CNY, {}, "1.36亿元"),
+    (355_000_000.0, "currency", ZH_CNY, {}, "3.55亿元"),
+    (1.3e11, "currency", ZH_CNY, {}, "1300亿元"),
+    (5_000.0, "currency", ZH_CNY, {}, "5000元"),
+    (14_000.0, "currency", ZH_CNY, {}, "1.4万元"),
+    (1.2e12, "currency", ZH_CNY, {}, "1.2万亿元"),
+    (135_720_000.0, "currency", EN_CNY, {}, "CNY 135.7 million"),
+    (1.3e11, "currency", EN_CNY, {}, "CNY 130 billion"),
+    (355_000_000.0, "currency", EN_CNY, {}, "CNY 355 million"),
+    (5_000.0, "currency", EN_CNY, {}, "CNY 5,000"),
+    (14_000.0, "currency", EN_CNY, {}, "CNY 14,000"),
+    (1.2e12, "currency", EN_CNY, {}, "CNY 1.2 trillion"),
+    (10.0, "count", ZH_FIRMS, {}, "10家"),
+    (10.0, "count", EN_FIRMS, {}, "10 companies"),
+    (640.0, "count", EN_FIRMS, {}, "640 companies"),
+    (0.0286, "percent", ZH_CNY, {}, "2.86%"),
+    (0.0286, "percent", EN_CNY, {}, "2.86%"),
+    # Each qualifier, both languages.
+    (1e11, "currency", ZH_CNY, {"qualifier": "more_than"}, ">1000亿元"),
+    (1e11, "currency", EN_CNY, {"qualifier": "more_than"}, ">CNY 100 billion"),
+    (5.0, "count", ZH_FIRMS, {"qualifier": "at_least"}, "≥5家"),
+    (5.0, "count", EN_FIRMS, {"qualifier": "at_least"}, "≥5 companies"),
+    (1.3e11, "currency", ZH_CNY, {"qualifier": "approx"}, "~1300亿元"),
+    (1.3e11, "currency", EN_CNY, {"qualifier": "approx"}, "~CNY 130 billion"),
+    (10.0, "count", ZH_FIRMS, {"qualifier": "exact"}, "10家"),
+    (0.0286, "percent", EN_CNY, {"qualifier": "approx"}, "~2.86%"),
+    # Targets.
+    (1.3e11, "currency", ZH_CNY, {"qualifier": "approx", "target": True}, "目标 ~1300亿元"),
+    (
+        1.3e11,
+        "currency",
+        EN_CNY,
+        {"qualifier": "approx", "target": True},
+        "Target ~CNY 130 billion",
+    ),
+    (10.0, "count", ZH_FIRMS, {"target": True}, "目标 10家"),
+    # Sums with approximate parts.
+    (1.5e10, "currency", ZH_CNY, {"qualifier": "at_least", "approximate": True}, "≥~150亿元"),
+    (
+        1.5e10,
+        "currency",
+        EN_CNY,
+        {"qualifier": "more_than", "approximate": True},
+        ">~CNY 15 billion",
+    ),
+    (1.5e10, "currency", ZH_CNY, {"approximate": True}, "~150亿元"),
+    (1.5e10, "currency", ZH_CNY, {"qualifier": "approx", "approximate": True}, "~150亿元"),
+    (
+        1.5e10,
+        "currency",
+        EN_CNY,
+        {"qualifier": "at_least", "approximate": True, "target": True},
+        "Target ≥~CNY 15 billion",
+    ),
+]
+
+
+@pytest.mark.parametrize(("value", "unit_kind", "units", "extra", "expected"), FORMAT_CASES)
+def test_format_value(
+    value: float, unit_kind: str, units: dict[str, str], extra: dict[str, object], expected: str
+) -> None:
+    assert format_value(value, unit_kind, **units, **extra) == expected
+
+
+@pytest.mark.parametrize("missing", [math.nan, None])
+@pytest.mark.parametrize("units", [ZH_CNY, EN_CNY])
+def test_format_value_missing(missing: float | None, units: dict[str, str]) -> None:
+    assert format_value(missing, "currency", **units, qualifier="more_than", target=True) == "—"
+
+
+def test_format_round_trips_parsed_phrase() -> None:
+    parsed = parse_number("超千亿")
+    assert format_value(parsed.value, "currency", **ZH_CNY, qualifier=parsed.qualifier) == (
+        ">1000亿元"
+    )
+
+
+@pytest.mark.parametrize(
+    ("unit_kind", "kwargs"),
+    [
+        ("currency", {"lang": "fr", "unit_zh": "元", "unit_en": "CNY"}),
+        ("weight", ZH_CNY),
+        ("currency", {**ZH_CNY, "qualifier": "roughly"}),
+    ],
+)
+def test_format_value_rejects_unknown_options(unit_kind: str, kwargs: dict[str, str]) -> None:
+    with pytest.raises(ValueError):
+        format_value(1.0, unit_kind, **kwargs)
+
+
+def test_format_value_rejects_unknown_lang_even_for_missing_value() -> None:
+    with pytest.raises(ValueError, match="lang"):
+        format_value(math.nan, "currency", lang="de", unit_zh="元", unit_en="CNY")
+
+
+def test_format_value_rejects_infinity() -> None:
+    with pytest.raises(ValueError, match="infinite"):
+        format_value(math.inf, "currency", **EN_CNY)
+
+
+@given(
+    digits=st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("99999"), places=4),
+    magnitude=st.sampled_from([("", 1), ("万", 10**4), ("亿", 10**8), ("万亿", 10**12)]),
+    counter=st.sampled_from(["元", "家", ""]),
+    width=st.sampled_from(["half", "full"]),
+)
+def test_any_written_amount_parses_back_to_its_value(digits, magnitude, counter, width):
+    text = format(digits.normalize(), "f") + magnitude[0] + counter
+    if width == "full":  # the same figure typed with full-width digits
+        text = text.translate(str.maketrans("0123456789.", "０１２３４５６７８９．"))
+    parsed = parse_number(text)
+    assert parsed.value == float(digits * magnitude[1])
+    assert parsed.counter == (counter or None)
+    assert parsed.qualifier == "exact"
