@@ -1,0 +1,183 @@
+"""Command line: ``python -m metrics validate`` and ``python -m metrics figures``.
+
+Exit status: 0 success; 1 the dataset is invalid (every problem is printed); 2 a bad command line
+or filter value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+import pandas as pd
+
+from metrics.dataset import DATA_DIR_VARIABLE, Dataset, load, resolve_data_dir
+from metrics.errors import DataValidationError, QueryError
+from metrics.present import LANGS, figure_records
+from metrics.query import Filters, resolve_filters, select_figures
+
+EXIT_INVALID_DATA = 1
+EXIT_USAGE = 2
+
+_TABLE_COLUMNS = {
+    "zh": {
+        "figure_id": "编号",
+        "city": "城市",
+        "industry": "产业",
+        "metric_name": "指标",
+        "display": "数值",
+        "period_start": "起",
+        "period_end": "止",
+        "inferred": "日期",
+        "label": "说明",
+    },
+    "en": {
+        "figure_id": "id",
+        "city": "city",
+        "industry": "industry",
+        "metric_name": "metric",
+        "display": "value",
+        "period_start": "from",
+        "period_end": "to",
+        "inferred": "date",
+        "label": "label",
+    },
+}
+
+
+def _split(values: Sequence[str] | None) -> list[str]:
+    """Repeated options and comma-separated lists both work: --city 滁州 --city 滨州,滁州."""
+    out: list[str] = []
+    for value in values or ():
+        out += [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data",
+        metavar="DIR",
+        help=f"data directory (default: ${DATA_DIR_VARIABLE}, else the bundled data/)",
+    )
+    filters = argparse.ArgumentParser(add_help=False)
+    for name, help_text in (
+        ("city", "city, Chinese or English name (滁州, Chuzhou)"),
+        ("province", "province (安徽, Anhui)"),
+        ("industry", "industry (家电, home appliances)"),
+        ("campaign", "campaign or event id or name; includes its sub-events"),
+        ("metric", "metric id or name (campaign_sales)"),
+    ):
+        filters.add_argument(
+            f"--{name}",
+            action="append",
+            metavar="VALUE",
+            help=f"{help_text}; repeat or separate with commas",
+        )
+    filters.add_argument(
+        "--from",
+        dest="period_start",
+        metavar="YYYY-MM-DD",
+        help="only figures whose period ends on or after this day",
+    )
+    filters.add_argument(
+        "--to",
+        dest="period_end",
+        metavar="YYYY-MM-DD",
+        help="only figures whose period starts on or before this day",
+    )
+    filters.add_argument("--lang", choices=LANGS, default="zh", help="language (default zh)")
+
+    parser = argparse.ArgumentParser(
+        prog="python -m metrics",
+        description="Curated regional digital-economy figures: validate and query the dataset.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "validate",
+        parents=[common],
+        help="check every table and rule; exit 1 listing every problem",
+    )
+    figures = commands.add_parser(
+        "figures", parents=[common, filters], help="list figures matching the filters"
+    )
+    figures.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # Chinese must print even under LANG=C
+        stream.reconfigure(encoding="utf-8")  # type: ignore[attr-defined]
+    args = build_parser().parse_args(argv)
+    try:
+        dataset = load(args.data)
+    except DataValidationError as exc:
+        print(f"{resolve_data_dir(args.data)}: INVALID\n{exc}", file=sys.stderr)
+        return EXIT_INVALID_DATA
+    if args.command == "validate":
+        return _validate(dataset)
+    try:
+        filters = resolve_filters(
+            dataset,
+            city=_split(args.city),
+            province=_split(args.province),
+            industry=_split(args.industry),
+            campaign=_split(args.campaign),
+            metric=_split(args.metric),
+            period_start=args.period_start,
+            period_end=args.period_end,
+        )
+    except QueryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return _figures(dataset, filters, args.lang, args.format)
+
+
+def _validate(dataset: Dataset) -> int:
+    counts = ", ".join(f"{len(frame)} {name}" for name, frame in dataset.tables.items())
+    print(f"{dataset.directory}: valid (version {dataset.version}): {counts}")
+    return 0
+
+
+def _figures(dataset: Dataset, filters: Filters, lang: str, fmt: str) -> int:
+    records = figure_records(dataset, select_figures(dataset, filters), lang)
+    if fmt == "json":
+        rows = json.loads(records.to_json(orient="records", force_ascii=False))
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    elif fmt == "csv":
+        out = records.copy()
+        for column in ("is_target", "date_inferred"):
+            out[column] = out[column].map({True: "true", False: "false"})
+        out.to_csv(sys.stdout, index=False, float_format="%.15g", lineterminator="\n")
+    elif records.empty:
+        print("没有符合筛选条件的数据。" if lang == "zh" else "No figures match these filters.")
+    else:
+        table = records.copy()
+        marks = {"zh": ("推定", "原文"), "en": ("inferred", "stated")}[lang]
+        table["inferred"] = [marks[0] if x else marks[1] for x in table["date_inferred"]]
+        if lang == "en":
+            table["city"] = table["city"].map(_english(dataset, "cities"))
+            english = _english(dataset, "industries")
+            table["industry"] = [
+                " | ".join(english[i] for i in s.split("|")) for s in table["industry"]
+            ]
+        table = table[list(_TABLE_COLUMNS[lang])].rename(columns=_TABLE_COLUMNS[lang])
+        with pd.option_context(
+            "display.unicode.east_asian_width",
+            True,
+            "display.width",
+            250,
+            "display.max_colwidth",
+            60,
+        ):
+            print(table.to_string(index=False))
+    return 0
+
+
+def _english(dataset: Dataset, table: str) -> dict[str, str]:
+    from metrics.present import names
+
+    return names(dataset, table, "en")

@@ -1,0 +1,138 @@
+"""Figures as a reader sees them: names in the chosen language and values with their qualifiers.
+
+The CLI, the page and the exports all show figures through these functions, so a lower bound or
+a target looks the same everywhere.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from metrics.dataset import Dataset
+from metrics.numbers import format_value
+
+LANGS = ("zh", "en")
+
+# Columns of a figure record (csv/json output), in order. City, province and industry keep their
+# Chinese names, the dataset's keys; the ``*_name`` columns and ``display`` follow the language.
+RECORD_COLUMNS = (
+    "figure_id",
+    "source_id",
+    "city",
+    "province",
+    "industry",
+    "campaign_id",
+    "campaign",
+    "metric",
+    "metric_name",
+    "value",
+    "unit",
+    "qualifier",
+    "is_target",
+    "display",
+    "label",
+    "raw",
+    "quote",
+    "period_start",
+    "period_end",
+    "period_precision",
+    "date_inferred",
+    "date_inferred_reason",
+    "notes",
+)
+
+# table -> key column and the column holding the English name.
+_NAMES = {
+    "cities": ("city", "name_en"),
+    "provinces": ("province", "province_en"),
+    "industries": ("industry", "name_en"),
+    "metrics": ("metric", "name_en"),
+    "events": ("event_id", "name_en"),
+}
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGS)}")
+    return lang
+
+
+def names(dataset: Dataset, table: str, lang: str) -> dict[str, str]:
+    """Display names of a reference table's keys: the Chinese key itself, or its English name."""
+    key, english = _NAMES[table]
+    frame = dataset.tables["cities" if table == "provinces" else table]
+    if lang == "en":
+        return dict(zip(frame[key].astype(str), frame[english].astype(str), strict=True))
+    chinese = "name_zh" if table in ("metrics", "events") else key
+    return dict(zip(frame[key].astype(str), frame[chinese].astype(str), strict=True))
+
+
+def format_amount(
+    dataset: Dataset,
+    value: float,
+    unit: str,
+    lang: str,
+    *,
+    qualifier: str = "exact",
+    target: bool = False,
+    approximate: bool = False,
+) -> str:
+    """A value in ``unit`` formatted for ``lang`` (1.36亿元, CNY 135.7 million, ≥5家)."""
+    units = dataset.tables["units"].set_index("unit")
+    info = units.loc[unit]
+    return format_value(
+        value,
+        str(info["kind"]),
+        lang=check_lang(lang),
+        unit_zh=str(info["symbol_zh"]),
+        unit_en=str(info["symbol_en"]),
+        qualifier=qualifier,
+        target=target,
+        approximate=approximate,
+    )
+
+
+def figure_records(dataset: Dataset, figures: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """One flat record per figure with its provenance, for csv/json output and tables."""
+    check_lang(lang)
+    suffix = "_en" if lang == "en" else "_zh"
+    events = names(dataset, "events", lang)
+    metric_names = names(dataset, "metrics", lang)
+    reasons = dataset.tables["inferences"].set_index("inference_id")["reason" + suffix]
+    records = pd.DataFrame(
+        {
+            "figure_id": figures["figure_id"].astype(str),
+            "source_id": figures["source_id"].astype(str),
+            "city": figures["city"].astype(str),
+            "province": figures["province"].astype(str),
+            "industry": figures["industry"].astype(str),
+            "campaign_id": figures["event_id"].astype(str),
+            "metric": figures["metric"].astype(str),
+            "value": figures["value"],
+            "unit": figures["unit"].astype(str),
+            "qualifier": figures["qualifier"].astype(str),
+            "is_target": figures["is_target"],
+            "label": figures["label" + suffix],
+            "raw": figures["raw"],
+            "quote": figures["quote"],
+            "period_start": figures["period_start"].dt.strftime("%Y-%m-%d"),
+            "period_end": figures["period_end"].dt.strftime("%Y-%m-%d"),
+            "period_precision": figures["period_precision"].astype(str),
+            "date_inferred": figures["date_inferred"],
+            "date_inferred_reason": figures["date_inference"].astype(str).map(reasons).fillna(""),
+            "notes": figures["notes" + suffix],
+        }
+    )
+    records["campaign"] = records["campaign_id"].map(events).fillna("")
+    records["metric_name"] = records["metric"].map(metric_names)
+    records["display"] = [
+        format_amount(dataset, value, unit, lang, qualifier=qualifier, target=bool(target))
+        for value, unit, qualifier, target in zip(
+            records["value"],
+            records["unit"],
+            records["qualifier"],
+            records["is_target"],
+            strict=True,
+        )
+    ]
+    return records[list(RECORD_COLUMNS)].reset_index(drop=True)
