@@ -1,0 +1,42 @@
+"""Entry point: ``python app.py`` for development, ``gunicorn app:server`` in production.
+
+The dataset is loaded and validated once, at start-up; if it is invalid the app refuses to start
+and prints every problem, so it never serves partly wrong data.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from dash import Dash
+
+import metrics
+from dashboard.layout import build_layout
+
+
+def create_app(data_dir: str | None = None) -> Dash:
+    """Build the Dash app on the dataset in ``data_dir`` (default: see :func:`metrics.load`)."""
+    dataset = metrics.load(data_dir)
+    app = Dash(
+        __name__,
+        title="区域数字经济指标",
+        serve_locally=True,  # every script from this server: the page must work on an intranet
+        update_title=None,
+    )
+    app.layout = build_layout(dataset)
+    return app
+
+
+try:
+    app = create_app()
+except metrics.DataValidationError as exc:
+    sys.exit(f"Refusing to start: the dataset is invalid.\n{exc}")
+server = app.server
+
+if __name__ == "__main__":
+    app.run(
+        host=os.environ.get("HOST", "127.0.0.1"),
+        port=int(os.environ.get("PORT", "8050")),
+        debug=os.environ.get("DASH_DEBUG", "") == "1",
+    )
