@@ -136,3 +136,22 @@ def figure_records(dataset: Dataset, figures: pd.DataFrame, lang: str = "zh") ->
         )
     ]
     return records[list(RECORD_COLUMNS)].reset_index(drop=True)
+
+
+# Units for chart axes: the largest unit that keeps the biggest value at one or more. Chinese
+# readers count in 万 and 亿; English readers in millions and billions.
+_AXIS_UNITS = {
+    "zh": ((1e8, "亿元"), (1e4, "万元"), (1.0, "元")),
+    "en": ((1e9, "CNY billion"), (1e6, "CNY million"), (1.0, "CNY")),
+}
+
+
+def axis_scale(dataset: Dataset, max_value: float, unit: str, lang: str) -> tuple[float, str]:
+    """``(divisor, unit label)`` for an axis whose largest value is ``max_value``."""
+    info = dataset.tables["units"].set_index("unit").loc[unit]
+    if info["kind"] != "currency":
+        return 1.0, str(info["symbol_zh"] if check_lang(lang) == "zh" else info["symbol_en"])
+    for divisor, label in _AXIS_UNITS[lang]:
+        if max_value >= divisor:
+            return divisor, label
+    return 1.0, _AXIS_UNITS[lang][-1][1]

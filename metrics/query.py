@@ -9,7 +9,7 @@ that includes a lower bound or an approximation is itself a lower bound or appro
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -92,6 +92,25 @@ def resolve_filters(
     return Filters(**resolved, period_start=start, period_end=end)
 
 
+def resolve_values(
+    dataset: Dataset, dimension: str, values: Iterable[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Keys for the values of one filter dimension, and the values the dataset does not know.
+
+    Accepts Chinese or English names and ids in any case; duplicates collapse, order is kept.
+    """
+    lookup = _lookup(dataset, dimension)
+    keys: list[str] = []
+    unknown: list[str] = []
+    for value in values:
+        key = lookup.get(str(value).strip().casefold())
+        if key is None:
+            unknown.append(str(value))
+        elif key not in keys:
+            keys.append(key)
+    return tuple(keys), tuple(unknown)
+
+
 def _lookup(dataset: Dataset, dimension: str) -> dict[str, str]:
     table, key, aliases = _DIMENSIONS[dimension]
     frame = dataset.tables[table]
@@ -100,6 +119,18 @@ def _lookup(dataset: Dataset, dimension: str) -> dict[str, str]:
         for alias, value in zip(frame[column].astype(str), frame[key].astype(str), strict=True):
             lookup[alias.casefold()] = value
     return lookup
+
+
+def search_figures(figures: pd.DataFrame, text: str) -> pd.DataFrame:
+    """Figures whose label, quote, raw string, city, industry or id contain ``text`` (any case)."""
+    needle = text.strip().casefold()
+    if not needle:
+        return figures
+    columns = ("figure_id", "label_zh", "label_en", "quote", "raw", "city", "industry")
+    mask = np.zeros(len(figures), dtype=bool)
+    for column in columns:
+        mask |= figures[column].astype(str).str.casefold().str.contains(needle, regex=False)
+    return figures[mask]
 
 
 def _as_date(value: str | date | None, name: str) -> date | None:
@@ -153,6 +184,9 @@ class Aggregate:
     (exact, at_least, more_than, approx), ``approximate`` (a bound that includes approximate
     parts), ``n_figures`` and ``figure_ids``; ``cells`` is keyed by city and industry,
     ``by_city`` by city, ``by_industry`` by industry, and ``total`` is one row.
+    ``cell_parts`` splits each cell by ``shared``: the part from figures of this industry alone
+    and the part from figures shared with other industries, which a chart must draw as shared so
+    nobody reads 3.55亿 of food-and-appliance sales as appliances alone.
     """
 
     metric: str
@@ -160,6 +194,7 @@ class Aggregate:
     additive: bool
     is_target: bool
     cells: pd.DataFrame
+    cell_parts: pd.DataFrame
     by_city: pd.DataFrame
     by_industry: pd.DataFrame
     total: pd.Series
@@ -176,7 +211,7 @@ def aggregate(dataset: Dataset, metric: str, filters: Filters = Filters()) -> Ag
     if metric not in metrics.index:
         raise QueryError(f"unknown metric {metric!r}; known: {', '.join(metrics.index)}")
     info = metrics.loc[metric]
-    chosen = select_figures(dataset, _replace_metric(filters, metric))
+    chosen = select_figures(dataset, replace(filters, metric=(metric,)))
     units = set(chosen["unit"].astype(str))
     if len(units) > 1:  # validation forbids it; refuse rather than add yuan to companies
         raise QueryError(f"metric {metric} has figures in several units: {sorted(units)}")
@@ -184,12 +219,14 @@ def aggregate(dataset: Dataset, metric: str, filters: Filters = Filters()) -> Ag
 
     links = dataset.tables["figure_industries"]
     exploded = chosen.drop(columns="industry").merge(links, on="figure_id")
+    exploded["shared"] = exploded["figure_id"].map(exploded["figure_id"].value_counts()) > 1
     if filters.industry:  # a two-industry figure shows only under the industries asked for
         exploded = exploded[exploded["industry"].isin(filters.industry)]
-    cells = _combine(exploded, ["city", "industry"], additive)
-    by_city = _combine(chosen, ["city"], additive)
-    by_industry = _combine(exploded, ["industry"], additive)
-    total = _combine(chosen.assign(_all=0), ["_all"], additive)
+    cells = combine(exploded, ["city", "industry"], additive)
+    cell_parts = combine(exploded, ["city", "industry", "shared"], additive)
+    by_city = combine(chosen, ["city"], additive)
+    by_industry = combine(exploded, ["industry"], additive)
+    total = combine(chosen.assign(_all=0), ["_all"], additive)
     total_row = (
         total.iloc[0].drop("_all")
         if len(total)
@@ -209,25 +246,14 @@ def aggregate(dataset: Dataset, metric: str, filters: Filters = Filters()) -> Ag
         additive=additive,
         is_target=bool(info["is_target"]),
         cells=cells,
+        cell_parts=cell_parts,
         by_city=by_city,
         by_industry=by_industry,
         total=total_row,
     )
 
 
-def _replace_metric(filters: Filters, metric: str) -> Filters:
-    return Filters(
-        city=filters.city,
-        province=filters.province,
-        industry=filters.industry,
-        campaign=filters.campaign,
-        metric=(metric,),
-        period_start=filters.period_start,
-        period_end=filters.period_end,
-    )
-
-
-def _combine(figures: pd.DataFrame, keys: list[str], additive: bool) -> pd.DataFrame:
+def combine(figures: pd.DataFrame, keys: list[str], additive: bool) -> pd.DataFrame:
     """Combine the figures of each group into one value with an honest qualifier.
 
     Sum of exact parts is exact; any ``more_than`` part makes the sum ``more_than``; else any

@@ -191,7 +191,7 @@ def test_two_figures_of_a_non_additive_metric_have_no_total(data_copy):
 def test_sum_qualifier_is_as_weak_as_its_weakest_part(qualifiers, expected, approximate):
     import pandas as pd
 
-    from metrics.query import _combine
+    from metrics.query import combine
 
     parts = pd.DataFrame(
         {
@@ -201,7 +201,7 @@ def test_sum_qualifier_is_as_weak_as_its_weakest_part(qualifiers, expected, appr
             "qualifier": qualifiers,
         }
     )
-    row = _combine(parts, ["city"], additive=True).iloc[0]
+    row = combine(parts, ["city"], additive=True).iloc[0]
     assert (row["value"], row["qualifier"], row["approximate"]) == (
         len(qualifiers),
         expected,

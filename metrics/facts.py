@@ -1,0 +1,212 @@
+"""What the charts show besides sums: the timeline, the companies, targets beside reality, and
+the passage a quote comes from. Each answers one question of the page from the dataset alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from metrics.dataset import Dataset
+from metrics.query import Filters, aggregate, combine, select_figures
+
+# A company role and the metric whose figure counts the companies in that role at an event: the
+# report's own count (10家) is better than the number of companies it happens to name (3).
+ROLE_METRICS = {
+    "park_signing": "companies_signed",
+    "campaign_participant": "companies_participating",
+}
+COMPANY_ROLES = ("park_signing", "award_winner", "campaign_participant")
+
+
+def _events_in_view(dataset: Dataset, filters: Filters) -> pd.DataFrame:
+    """Events of the chosen cities/provinces and campaigns whose dates overlap the period.
+
+    Events carry no industry in the reports, so the industry and metric filters do not apply.
+    """
+    events = dataset.tables["events"]
+    province = (
+        events["city"].astype(str).map(dataset.tables["cities"].set_index("city")["province"])
+    )
+    mask = pd.Series(True, index=events.index)
+    if filters.city:
+        mask &= events["city"].isin(filters.city)
+    if filters.province:
+        mask &= province.isin(filters.province)
+    if filters.campaign:
+        parent = events["parent_event_id"].astype(str)
+        mask &= events["event_id"].isin(filters.campaign) | parent.isin(filters.campaign)
+    if filters.period_start:
+        mask &= events["end"] >= pd.Timestamp(filters.period_start)
+    if filters.period_end:
+        mask &= events["start"] <= pd.Timestamp(filters.period_end)
+    return events[mask]
+
+
+def timeline(dataset: Dataset, filters: Filters) -> pd.DataFrame:
+    """Partnerships, campaigns, festivals, conferences, signings and plans in the view, by date."""
+    events = _events_in_view(dataset, filters).copy()
+    for column in ("event_id", "city", "source_id", "date_inference"):
+        events[column] = events[column].astype(str)
+    return events.sort_values(["start", "end", "event_id"]).reset_index(drop=True)
+
+
+def company_summary(dataset: Dataset, filters: Filters) -> pd.DataFrame:
+    """How many companies signed, won awards or took part, per city, and which ones are named.
+
+    Where the report states a count for the event (10家, 魏桥纺织…等) that figure is used, with its
+    qualifier; otherwise the number of companies the report names. Columns: city, role, value,
+    qualifier, approximate, basis ("figure" or "named"), names_zh, names_en, figure_ids.
+    """
+    events = _events_in_view(dataset, filters)
+    roles = dataset.tables["company_roles"]
+    roles = roles[roles["event_id"].isin(events["event_id"]) & roles["role"].isin(COMPANY_ROLES)]
+    roles = roles.merge(dataset.tables["companies"], on="company_id")
+    roles = roles.merge(events[["event_id", "city"]], on="event_id")
+    figures = dataset.figure_view
+    parts = []
+    for (city, role, event_id), group in roles.groupby(
+        [roles["city"].astype(str), roles["role"].astype(str), roles["event_id"].astype(str)]
+    ):
+        stated = figures[
+            (figures["event_id"] == event_id) & (figures["metric"] == ROLE_METRICS.get(role, ""))
+        ]
+        if len(stated):
+            fig = stated.iloc[0]
+            value, qualifier, figure_id, basis = (
+                fig["value"],
+                str(fig["qualifier"]),
+                str(fig["figure_id"]),
+                "figure",
+            )
+        else:
+            value, qualifier, figure_id, basis = float(len(group)), "exact", "", "named"
+        parts.append(
+            {
+                "city": city,
+                "role": role,
+                "figure_id": figure_id or f"named:{event_id}:{role}",
+                "value": value,
+                "qualifier": qualifier,
+                "basis": basis,
+                "names_zh": tuple(group["name_zh"]),
+                "names_en": tuple(group["name_en"]),
+            }
+        )
+    columns = [
+        "city",
+        "role",
+        "value",
+        "qualifier",
+        "approximate",
+        "n_figures",
+        "figure_ids",
+        "basis",
+        "names_zh",
+        "names_en",
+    ]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(parts)
+    summary = combine(frame, ["city", "role"], additive=True)
+    extra = (
+        frame.groupby(["city", "role"])
+        .agg(
+            basis=("basis", lambda s: "figure" if (s == "figure").all() else "named"),
+            names_zh=("names_zh", lambda s: tuple(n for names in s for n in names)),
+            names_en=("names_en", lambda s: tuple(n for names in s for n in names)),
+        )
+        .reset_index()
+    )
+    summary = summary.merge(extra, on=["city", "role"])
+    # Only real figures are sources; a named count's placeholder id is dropped.
+    summary["figure_ids"] = [
+        tuple(i for i in ids if not i.startswith("named:")) for ids in summary["figure_ids"]
+    ]
+    return summary[columns]
+
+
+def targets_vs_scale(dataset: Dataset, filters: Filters) -> pd.DataFrame:
+    """Each target figure beside the reported figures of the metric it is measured against.
+
+    Rows are figures (one per industry), with ``side`` = "target" or "reported" and ``pair`` =
+    the target metric; the two sides are shown next to each other and never added.
+    """
+    metrics = dataset.tables["metrics"]
+    pairs = metrics[metrics["target_of"] != ""][["metric", "target_of"]]
+    wanted = set(pairs["metric"]) | set(pairs["target_of"])
+    scoped = replace(filters, metric=tuple(sorted(wanted)))
+    figures = select_figures(dataset, scoped)
+    links = dataset.tables["figure_industries"]
+    rows = figures.drop(columns="industry").merge(links, on="figure_id")
+    if filters.industry:
+        rows = rows[rows["industry"].isin(filters.industry)]
+    target_metrics = set(pairs["metric"])
+    rows = rows.assign(
+        side=["target" if m in target_metrics else "reported" for m in rows["metric"].astype(str)],
+        city=rows["city"].astype(str),
+        industry=rows["industry"].astype(str),
+        metric=rows["metric"].astype(str),
+        figure_id=rows["figure_id"].astype(str),
+    )
+    return rows.sort_values(["city", "industry", "side"]).reset_index(drop=True)
+
+
+def city_values(dataset: Dataset, metric: str, filters: Filters) -> pd.DataFrame:
+    """One metric aggregated per city, with coordinates, for every city the filters allow.
+
+    A city without figures of the metric keeps its row with ``n_figures`` 0 and no value, so the
+    map can say "no data" instead of leaving the city out.
+    """
+    by_city = aggregate(dataset, metric, filters).by_city
+    cities = dataset.tables["cities"][["city", "name_en", "province", "latitude", "longitude"]]
+    cities = cities.assign(city=cities["city"].astype(str))
+    if filters.city:
+        cities = cities[cities["city"].isin(filters.city)]
+    if filters.province:
+        cities = cities[cities["province"].isin(filters.province)]
+    merged = cities.merge(by_city, on="city", how="left")
+    merged["n_figures"] = merged["n_figures"].fillna(0).astype(int)
+    merged["qualifier"] = merged["qualifier"].fillna("exact")
+    merged["approximate"] = merged["approximate"].fillna(False).astype(bool)
+    return merged.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """The paragraph of a report around a figure's quote, split so the quote can be highlighted."""
+
+    figure_id: str
+    source_id: str
+    title_zh: str
+    title_en: str
+    before: str
+    quote: str
+    after: str
+
+
+def source_passage(dataset: Dataset, figure_id: str) -> Passage | None:
+    """The paragraph holding the figure's quote, or ``None`` for an unknown figure."""
+    figures = dataset.tables["figures"]
+    match = figures[figures["figure_id"] == figure_id]
+    if match.empty:
+        return None
+    fig = match.iloc[0]
+    source_id = str(fig["source_id"])
+    text = dataset.texts[source_id]
+    quote = str(fig["quote"])
+    at = text.index(quote)  # validated: the quote is in the text
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at + len(quote))
+    end = len(text) if end < 0 else end
+    source = dataset.tables["sources"].set_index("source_id").loc[source_id]
+    return Passage(
+        figure_id=figure_id,
+        source_id=source_id,
+        title_zh=str(source["title_zh"]),
+        title_en=str(source["title_en"]),
+        before=text[start:at],
+        quote=quote,
+        after=text[at + len(quote) : end],
+    )
