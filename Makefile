@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8050
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test lint validate clean
+.PHONY: run test system-deps lint validate screenshot clean
 
 # The stamp files make reinstalls happen only when a requirements file changes.
 $(VENV)/.runtime: requirements.txt constraints.txt
@@ -23,8 +23,12 @@ run: $(VENV)/.runtime
 	$(BIN)/python -m metrics validate
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python app.py
 
+## system-deps: install the Debian packages the browser tests drive (chromium, CJK fonts)
+system-deps:
+	scripts/install-system-deps.sh
+
 ## test: install everything the tests need, lint, and run the whole suite
-test: $(VENV)/.test
+test: system-deps $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -37,6 +41,10 @@ lint: $(VENV)/.test
 ## validate: check the dataset (DATA=dir to check another)
 validate: $(VENV)/.runtime
 	$(BIN)/python -m metrics validate $(if $(DATA),--data $(DATA))
+
+## screenshot: remake docs/screenshot-zh.png, the README's picture of the Chinese view
+screenshot: system-deps $(VENV)/.test
+	$(BIN)/python scripts/screenshot.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -3,51 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .conftest import start_gunicorn
 
 
 @pytest.fixture(scope="module")
 def gunicorn_url() -> Iterator[str]:
-    port = _free_port()
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    proc = subprocess.Popen(
-        [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2", "app:server"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "METRICS_DATA_DIR": ""},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "/", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode()) from None
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    with start_gunicorn() as url:
+        yield url
 
 
 def test_gunicorn_serves_the_page(gunicorn_url):
@@ -58,21 +26,44 @@ def test_gunicorn_serves_the_page(gunicorn_url):
     assert "/assets/style.css" in page
 
 
-def test_layout_shows_every_figure_with_value_and_quote(gunicorn_url, dataset):
-    with urllib.request.urlopen(gunicorn_url + "/_dash-layout") as response:
-        layout = json.dumps(json.load(response), ensure_ascii=False)
-    for figure_id in dataset.figures["figure_id"]:
-        assert f"figure-{figure_id}" in layout
-    for text in (
-        "1.36亿元",
-        "3.55亿元",
-        ">1000亿元",
-        "目标 ~1300亿元",
-        "≥5家",
-        "截至本月25日，在滁相关企业在京东销售额已达到3.55亿元",
-        "（年份为推定）",
-    ):
-        assert text in layout
+def _post_callback(url: str, output_part: str, inputs: list[dict]) -> dict:
+    """Call the callback whose output names ``output_part`` as the browser does, over HTTP."""
+    with urllib.request.urlopen(url + "/_dash-dependencies") as response:
+        dependencies = json.load(response)
+    callback = next(d for d in dependencies if output_part in d["output"])
+    outputs = [
+        dict(zip(("id", "property"), spec.rsplit(".", 1), strict=True))
+        for spec in callback["output"].strip(".").split("...")
+    ]
+    body = json.dumps({"output": callback["output"], "outputs": outputs, "inputs": inputs,
+                       "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
+                       "state": []}).encode()
+    request = urllib.request.Request(url + "/_dash-update-component", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+
+
+def test_table_callback_answers_over_http_with_every_chuzhou_figure(gunicorn_url):
+    state = {"lang": "zh", "city": ["滁州"]}
+    answer = _post_callback(gunicorn_url, "table.data",
+                            [{"id": "state", "property": "data", "value": state}])
+    rows = answer["response"]["table"]["data"]
+    assert {r["id"] for r in rows} == {
+        "chuzhou-2018-appliance-festival-sales", "chuzhou-2018-appliance-festival-companies",
+        "chuzhou-2018-618-sales", "chuzhou-2018-park-companies-signed"}
+    values = {r["id"]: r["value"] for r in rows}
+    assert values["chuzhou-2018-618-sales"] == "3.55亿元"
+    assert "推定" in next(r["period"] for r in rows if r["id"] == "chuzhou-2018-618-sales")
+
+
+def test_kpi_callback_in_english_marks_bounds_and_targets(gunicorn_url):
+    answer = _post_callback(gunicorn_url, "kpis.children",
+                            [{"id": "state", "property": "data", "value": {"lang": "en"}}])
+    text = json.dumps(answer["response"]["kpis"]["children"], ensure_ascii=False)
+    assert "CNY 490.7 million" in text  # 1.3572亿 + 3.55亿, the shared figure once
+    assert "≥15 companies" in text  # 10 + at least 5
+    assert "Target ~CNY 130 billion" in text
 
 
 def test_page_loads_scripts_and_styles_only_from_the_app_itself(gunicorn_url):
