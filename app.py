@@ -12,6 +12,7 @@ import sys
 from dash import Dash
 
 import metrics
+from dashboard.callbacks import register
 from dashboard.layout import build_layout
 
 
@@ -25,6 +26,7 @@ def create_app(data_dir: str | None = None) -> Dash:
         update_title=None,
     )
     app.layout = build_layout(dataset)
+    register(app, dataset)
     return app
 
 

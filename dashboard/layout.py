@@ -1,69 +1,185 @@
-"""The page layout: the dataset's figures with their values, qualifiers and sources.
-
-A minimal first page (issue #2); it shows what the metrics package decides and computes nothing.
-"""
+"""The page skeleton. Every text and number in it is filled in by callbacks from the view state,
+so the whole page switches language and follows the URL."""
 
 from __future__ import annotations
 
-from dash import html
+from dash import dash_table, dcc, html
 
 from metrics import Dataset
-from metrics.present import figure_records
-from metrics.query import Filters, select_figures
 
-_TEXT = {
-    "zh": {
-        "title": "区域数字经济指标",
-        "subtitle": "来自区域数字经济报道的数据，每个数字都可追溯到原文。",
-        "columns": ("城市", "产业", "指标", "数值", "时间", "原文", "来源"),
-        "inferred": "（年份为推定）",
-        "version": "数据版本",
-    },
-    "en": {
-        "title": "Regional digital-economy metrics",
-        "subtitle": "Figures from regional digital-economy reports, each traceable to its source.",
-        "columns": ("City", "Industry", "Metric", "Value", "Period", "Quote", "Source"),
-        "inferred": " (year inferred)",
-        "version": "Dataset version",
-    },
-}
+GRAPH_IDS = ("chart-sales", "chart-timeline", "chart-targets", "chart-companies", "chart-map")
+FILTER_IDS = ("province", "city", "industry", "metric", "campaign")
 
 
-def build_layout(dataset: Dataset, lang: str = "zh") -> html.Div:
-    """The whole page for ``lang``: a header and a table of every figure with its quote."""
-    text = _TEXT[lang]
-    records = figure_records(dataset, select_figures(dataset, Filters()), lang)
-    rows = [
-        html.Tr(
+def _text(key: str, tag: type = html.Span, **props: object) -> html.Component:
+    """A piece of page text that the language callback fills in."""
+    return tag(id={"type": "text", "key": key}, **props)
+
+
+def _graph(graph_id: str) -> dcc.Graph:
+    return dcc.Graph(
+        id=graph_id,
+        config={
+            "displaylogo": False,
+            "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+            "toImageButtonOptions": {"format": "png", "filename": graph_id, "scale": 2},
+        },
+        className="graph",
+    )
+
+
+def period_bounds(dataset: Dataset) -> tuple[int, int]:
+    """The years the figures and events span: the range of the period slider."""
+    figures, events = dataset.tables["figures"], dataset.tables["events"]
+    first = min(figures["period_start"].min(), events["start"].min())
+    last = max(figures["period_end"].max(), events["end"].max())
+    return int(first.year), int(last.year)
+
+
+def build_layout(dataset: Dataset) -> html.Div:
+    first, last = period_bounds(dataset)
+    filters = [
+        html.Div(
             [
-                html.Td(rec["city"]),
-                html.Td(rec["industry"].replace("|", "、")),
-                html.Td(rec["metric_name"]),
-                html.Td(rec["display"], className="value"),
-                html.Td(
-                    f"{rec['period_start']} – {rec['period_end']}"
-                    + (text["inferred"] if rec["date_inferred"] else "")
+                _text(name, html.Label, htmlFor=f"f-{name}"),
+                dcc.Dropdown(
+                    id=f"f-{name}", multi=True, options=[], value=[], className="dropdown"
                 ),
-                html.Td(html.Q(rec["quote"], lang="zh-CN")),
-                html.Td(html.Code(rec["source_id"])),
             ],
-            id=f"figure-{rec['figure_id']}",
+            className="filter",
         )
-        for rec in records.to_dict("records")
+        for name in FILTER_IDS
     ]
+    filters.append(
+        html.Div(
+            [
+                _text("period", html.Label, htmlFor="f-period"),
+                dcc.RangeSlider(
+                    id="f-period",
+                    min=first,
+                    max=last,
+                    step=1,
+                    value=[first, last],
+                    marks={y: str(y) for y in range(first, last + 1)},
+                    allowCross=False,
+                ),
+            ],
+            className="filter filter-period",
+        )
+    )
     return html.Div(
         [
-            html.Header([html.H1(text["title"]), html.P(text["subtitle"])]),
-            html.Main(
-                html.Table(
-                    [
-                        html.Thead(html.Tr([html.Th(c) for c in text["columns"]])),
-                        html.Tbody(rows),
-                    ],
-                    className="figures",
-                )
+            dcc.Location(id="url", refresh=False),
+            dcc.Store(id="state"),
+            html.Header(
+                [
+                    html.Div([_text("title", html.H1), _text("subtitle", html.P)]),
+                    html.Button(id="lang-toggle", n_clicks=0, className="lang-toggle"),
+                ],
+                className="top",
             ),
-            html.Footer(f"{text['version']} {dataset.version} · {len(records)}"),
+            html.Div(id="notice", role="alert", className="notice", hidden=True),
+            html.Section(
+                [
+                    html.Div(filters, className="filters"),
+                    html.Div(
+                        [
+                            html.Button(
+                                id={"type": "text", "key": "reset"}, n_clicks=0, className="reset"
+                            ),
+                            html.P(
+                                id="active-filters",
+                                className="active-filters",
+                                **{"aria-live": "polite"},
+                            ),
+                        ],
+                        className="filter-actions",
+                    ),
+                ],
+                className="filter-bar",
+                **{"aria-label": "filters"},
+            ),
+            html.Section(id="kpis", className="kpis"),
+            html.Div(id="empty", className="empty", role="status", hidden=True),
+            html.Section(
+                [
+                    html.Div(_graph("chart-sales"), className="card wide"),
+                    html.Div(_graph("chart-targets"), className="card"),
+                    html.Div(_graph("chart-companies"), className="card"),
+                    html.Div(
+                        [
+                            html.Div(
+                                [
+                                    _text("map_metric", html.Label, htmlFor="map-metric"),
+                                    dcc.Dropdown(
+                                        id="map-metric",
+                                        clearable=False,
+                                        options=[],
+                                        className="dropdown",
+                                    ),
+                                ],
+                                className="map-control",
+                            ),
+                            _graph("chart-map"),
+                        ],
+                        className="card",
+                    ),
+                    html.Div(_graph("chart-timeline"), className="card"),
+                ],
+                className="charts",
+            ),
+            html.Section(
+                [
+                    html.Div(
+                        [
+                            _text("chart_table", html.H2),
+                            _text(
+                                "search", html.Label, htmlFor="search", className="visually-hidden"
+                            ),
+                            dcc.Input(
+                                id="search",
+                                type="search",
+                                debounce=True,
+                                value="",
+                                className="search",
+                            ),
+                            dash_table.DataTable(
+                                id="table",
+                                columns=[],
+                                data=[],
+                                sort_action="native",
+                                page_size=10,
+                                style_as_list_view=True,
+                                cell_selectable=True,
+                                style_cell={
+                                    "whiteSpace": "normal",
+                                    "height": "auto",
+                                    "textAlign": "left",
+                                    "fontFamily": "inherit",
+                                    "padding": "6px",
+                                    "maxWidth": "360px",
+                                },
+                                style_header={"fontWeight": "600", "backgroundColor": "#eef2f7"},
+                            ),
+                        ],
+                        className="card table-card",
+                    ),
+                    html.Aside(
+                        [
+                            _text("source_panel", html.H2),
+                            html.Button(
+                                id={"type": "text", "key": "close"}, n_clicks=0, className="close"
+                            ),
+                            html.Div(id="source-body"),
+                        ],
+                        className="card source-panel",
+                        id="source-panel",
+                    ),
+                ],
+                className="details",
+            ),
+            html.Footer(id="footer"),
         ],
-        lang="zh-CN" if lang == "zh" else "en",
+        id="root",
+        lang="zh-CN",
     )

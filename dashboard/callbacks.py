@@ -1,0 +1,270 @@
+"""Callbacks: turn what the user did into a :class:`ViewState`, and a view state into the page.
+
+One callback owns the state: it reads the URL, the filters, clicks on charts and the table, and
+writes the state, the URL and the controls back, so they can never disagree. The render
+callbacks are thin: each calls one pure function of ``(dataset, state)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+
+from dashboard import charts, panels
+from dashboard.i18n import TEXT, t
+from dashboard.layout import FILTER_IDS, period_bounds
+from dashboard.urlstate import LANGS, Notice, ViewState, parse_query, to_query
+from metrics import Dataset
+from metrics.present import names
+
+# Filter dropdown -> the reference table that names its options.
+OPTION_TABLES = {
+    "province": "provinces",
+    "city": "cities",
+    "industry": "industries",
+    "metric": "metrics",
+    "campaign": "events",
+}
+
+
+def transition(
+    dataset: Dataset,
+    current: ViewState,
+    trigger: str | dict | None,
+    *,
+    search: str | None = None,
+    controls: dict[str, Any] | None = None,
+    click: dict | None = None,
+    active_cell: dict | None = None,
+) -> tuple[ViewState, list[Notice]]:
+    """The next view state after ``trigger`` (a component id, or None on page load)."""
+    if trigger in (None, "url"):
+        return parse_query(dataset, search)
+    if trigger == "lang-toggle":
+        return replace(current, lang="en" if current.lang == "zh" else "zh"), []
+    if isinstance(trigger, dict) and trigger.get("key") == "reset":
+        return ViewState(lang=current.lang, map_metric=current.map_metric), []
+    if isinstance(trigger, dict) and trigger.get("key") == "close":
+        return replace(current, figure=""), []
+    if isinstance(trigger, dict) and trigger.get("type") == "figure-link":
+        return replace(current, figure=str(trigger["figure"])), []
+    if trigger == "table" and active_cell and active_cell.get("row_id"):
+        return replace(current, figure=str(active_cell["row_id"])), []
+    if trigger in ("chart-sales", "chart-companies", "chart-map"):
+        return _cross_filter(current, trigger, click), []
+    return _from_controls(dataset, current, controls or {}), []
+
+
+def _cross_filter(current: ViewState, chart: str, click: dict | None) -> ViewState:
+    """A click on a bar or marker narrows the view to what was clicked."""
+    points = (click or {}).get("points") or []
+    data = points[0].get("customdata") if points else None
+    if not data:
+        return current
+    if chart == "chart-sales":
+        return replace(current, city=(str(data[0]),), industry=(str(data[1]),))
+    return replace(current, city=(str(data[0]),))
+
+
+def _from_controls(dataset: Dataset, current: ViewState, controls: dict[str, Any]) -> ViewState:
+    first, last = period_bounds(dataset)
+    period = controls.get("period") or [first, last]
+    start = "" if period[0] <= first else f"{int(period[0])}-01-01"
+    end = "" if period[1] >= last else f"{int(period[1])}-12-31"
+    lists = {name: tuple(controls.get(name) or ()) for name in FILTER_IDS}
+    return replace(
+        current,
+        **lists,
+        start=start,
+        end=end,
+        map_metric=controls.get("map_metric") or current.map_metric,
+        q=(controls.get("q") or "")[:200],
+    )
+
+
+def control_values(dataset: Dataset, state: ViewState) -> list[Any]:
+    """What each control shows for ``state``, in the order of the state callback's outputs."""
+    first, last = period_bounds(dataset)
+    period = [
+        int(state.start[:4]) if state.start else first,
+        int(state.end[:4]) if state.end else last,
+    ]
+    return [list(getattr(state, name)) for name in FILTER_IDS] + [period, state.map_metric, state.q]
+
+
+def notice_children(notices: list[Notice], lang: str) -> list:
+    if not notices:
+        return []
+    return [
+        html.Strong(t("notice_title", lang)),
+        html.Ul([html.Li(t(n.key, lang, **n.values)) for n in notices]),
+    ]
+
+
+def register(app: Dash, dataset: Dataset) -> None:
+    """Attach every callback of the page to ``app``."""
+    control_outputs = [Output(f"f-{name}", "value") for name in FILTER_IDS] + [
+        Output("f-period", "value"),
+        Output("map-metric", "value"),
+        Output("search", "value"),
+    ]
+
+    @app.callback(
+        Output("url", "search"),
+        *control_outputs,
+        Output("state", "data"),
+        Output("notice", "children"),
+        Output("notice", "hidden"),
+        Input("url", "search"),
+        *[Input(f"f-{name}", "value") for name in FILTER_IDS],
+        Input("f-period", "value"),
+        Input("map-metric", "value"),
+        Input("search", "value"),
+        Input("lang-toggle", "n_clicks"),
+        Input({"type": "text", "key": "reset"}, "n_clicks"),
+        Input({"type": "text", "key": "close"}, "n_clicks"),
+        Input("chart-sales", "clickData"),
+        Input("chart-companies", "clickData"),
+        Input("chart-map", "clickData"),
+        Input("table", "active_cell"),
+        Input({"type": "figure-link", "figure": ALL}, "n_clicks"),
+        State("state", "data"),
+    )
+    def sync_state(search, *args):
+        n = len(FILTER_IDS)
+        filter_values, (period, map_metric, q) = args[:n], args[n : n + 3]
+        sales_click, companies_click, map_click, active_cell = args[n + 6 : n + 10]
+        current = ViewState.from_dict(args[-1])
+        trigger = ctx.triggered_id
+        if (
+            isinstance(trigger, dict)
+            and trigger.get("type") == "figure-link"
+            and not any(args[n + 10] or [])
+        ):
+            return (no_update,) * (len(control_outputs) + 4)  # links re-rendered, not clicked
+        clicks = {
+            "chart-sales": sales_click,
+            "chart-companies": companies_click,
+            "chart-map": map_click,
+        }
+        controls = dict(zip(FILTER_IDS, filter_values, strict=True))
+        controls.update(period=period, map_metric=map_metric, q=q)
+        state, notices = transition(
+            dataset,
+            current,
+            trigger,
+            search=search,
+            controls=controls,
+            click=clicks.get(trigger) if isinstance(trigger, str) else None,
+            active_cell=active_cell,
+        )
+        from_url = trigger in (None, "url")
+        return (
+            no_update if from_url else to_query(state),
+            *control_values(dataset, state),
+            state.to_dict(),
+            notice_children(notices, state.lang),
+            not notices,
+        )
+
+    @app.callback(
+        Output({"type": "text", "key": ALL}, "children"),
+        Output("root", "lang"),
+        Output("lang-toggle", "children"),
+        Output("search", "placeholder"),
+        Output("footer", "children"),
+        Input("state", "data"),
+        State({"type": "text", "key": ALL}, "id"),
+    )
+    def render_text(data, ids):
+        state = ViewState.from_dict(data)
+        lang = state.lang
+        footer = t(
+            "footer",
+            lang,
+            version=dataset.version,
+            figures=len(dataset.figures),
+            sources=len(dataset.sources),
+        )
+        return (
+            [TEXT[lang][i["key"]] for i in ids],
+            "zh-CN" if lang == "zh" else "en",
+            t("lang_switch", lang),
+            t("search", lang),
+            footer,
+        )
+
+    @app.callback(
+        *[Output(f"f-{name}", "options") for name in FILTER_IDS],
+        *[Output(f"f-{name}", "placeholder") for name in FILTER_IDS],
+        Output("map-metric", "options"),
+        Input("state", "data"),
+    )
+    def render_options(data):
+        lang = ViewState.from_dict(data).lang
+        options = [_options(dataset, OPTION_TABLES[name], lang) for name in FILTER_IDS]
+        placeholders = [t("all", lang)] * len(FILTER_IDS)
+        return (*options, *placeholders, _options(dataset, "metrics", lang))
+
+    @app.callback(
+        Output("kpis", "children"), Output("active-filters", "children"), Input("state", "data")
+    )
+    def render_summary(data):
+        state = ViewState.from_dict(data)
+        return panels.kpi_cards(dataset, state), panels.active_filters(dataset, state)
+
+    @app.callback(
+        *[
+            Output(g, "figure")
+            for g in (
+                "chart-sales",
+                "chart-timeline",
+                "chart-targets",
+                "chart-companies",
+                "chart-map",
+            )
+        ],
+        Input("state", "data"),
+    )
+    def render_charts(data):
+        state = ViewState.from_dict(data)
+        filters, lang = state.filters(), state.lang
+        return (
+            charts.sales_by_city_industry(dataset, filters, lang),
+            charts.event_timeline(dataset, filters, lang),
+            charts.targets_against_scale(dataset, filters, lang),
+            charts.companies_by_city(dataset, filters, lang),
+            charts.city_map(dataset, filters, state.map_metric, lang),
+        )
+
+    @app.callback(
+        Output("table", "columns"),
+        Output("table", "data"),
+        Output("table", "style_data_conditional"),
+        Output("empty", "children"),
+        Output("empty", "hidden"),
+        Input("state", "data"),
+    )
+    def render_table(data):
+        state = ViewState.from_dict(data)
+        columns, rows = panels.table_rows(dataset, state)
+        selected = (
+            [{"if": {"filter_query": f'{{id}} = "{state.figure}"'}, "backgroundColor": "#fff3c4"}]
+            if state.figure
+            else []
+        )
+        return columns, rows, selected, t("empty", state.lang), bool(rows)
+
+    @app.callback(Output("source-body", "children"), Input("state", "data"))
+    def render_source(data):
+        return panels.source_panel(dataset, ViewState.from_dict(data))
+
+
+def _options(dataset: Dataset, table: str, lang: str) -> list[dict[str, str]]:
+    labels = names(dataset, table, lang)
+    return [{"label": label, "value": key} for key, label in labels.items()]
+
+
+__all__ = ["LANGS", "control_values", "register", "transition"]

@@ -1,0 +1,181 @@
+"""The page's non-chart parts as pure functions of the dataset and the view: KPI cards, the
+figures table, the source passage and the line describing the current filters."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from dash import html
+
+from dashboard.i18n import t
+from dashboard.urlstate import ViewState
+from metrics import Dataset
+from metrics.facts import source_passage
+from metrics.present import figure_records, format_amount, names
+from metrics.query import aggregate, search_figures, select_figures
+
+TABLE_COLUMNS = ("city", "industry", "metric", "value", "period", "label", "quote", "source")
+
+
+def _figure_link(figure_id: str, text: str) -> html.Button:
+    return html.Button(
+        text,
+        id={"type": "figure-link", "figure": figure_id},
+        className="figure-link",
+        title=figure_id,
+        n_clicks=0,
+    )
+
+
+def kpi_cards(dataset: Dataset, state: ViewState) -> list[html.Div]:
+    """Campaign sales and companies signed (totals with their qualifier), and the targets."""
+    lang, filters = state.lang, state.filters()
+    cards = []
+    for metric, key in (("campaign_sales", "kpi_sales"), ("companies_signed", "kpi_signed")):
+        result = aggregate(dataset, metric, filters)
+        total = result.total
+        n = int(total["n_figures"])
+        if n == 0:
+            value, detail = t("kpi_none", lang), ""
+        else:
+            value = format_amount(
+                dataset,
+                total["value"],
+                result.unit,
+                lang,
+                qualifier=total["qualifier"],
+                approximate=total["approximate"],
+            )
+            detail = t("kpi_figures", lang, n=n)
+        links = [_figure_link(fid, f"[{i}]") for i, fid in enumerate(total["figure_ids"], 1)]
+        cards.append(
+            html.Div(
+                [
+                    html.H3(t(key, lang)),
+                    html.P(value, className="kpi-value", id=f"kpi-{metric}"),
+                    html.P(
+                        [
+                            detail,
+                            " ",
+                            html.Span(t("sources", lang) + "：" if links else ""),
+                            *links,
+                        ],
+                        className="kpi-detail",
+                    ),
+                ],
+                className="kpi",
+            )
+        )
+    targets = select_figures(dataset, replace(filters, metric=("output_target",)))
+    records = figure_records(dataset, targets, lang)
+    city_names = names(dataset, "cities", lang)
+    items = [
+        html.Li(
+            [
+                html.Span(rec["display"], className="kpi-target"),
+                " ",
+                f"{city_names[rec['city']]} · {rec['label']} ",
+                _figure_link(rec["figure_id"], t("source_link", lang)),
+            ]
+        )
+        for rec in records.to_dict("records")
+    ]
+    cards.append(
+        html.Div(
+            [
+                html.H3(t("kpi_targets", lang)),
+                html.Ul(items, className="kpi-targets")
+                if items
+                else html.P(t("kpi_none", lang), className="kpi-value"),
+            ],
+            className="kpi",
+            id="kpi-targets",
+        )
+    )
+    return cards
+
+
+def table_rows(dataset: Dataset, state: ViewState) -> tuple[list[dict], list[dict]]:
+    """Columns and rows of the figures table for the view (search text applied)."""
+    lang = state.lang
+    figures = search_figures(select_figures(dataset, state.filters()), state.q)
+    records = figure_records(dataset, figures, lang)
+    city_names, industry_names = names(dataset, "cities", lang), names(dataset, "industries", lang)
+    inferred = t("inferred", lang)
+    rows = [
+        {
+            "id": rec["figure_id"],
+            "city": city_names[rec["city"]],
+            "industry": "、".join(industry_names[i] for i in rec["industry"].split("|")),
+            "metric": rec["metric_name"],
+            "value": rec["display"],
+            "period": f"{rec['period_start']} – {rec['period_end']}"
+            + (f" ({inferred})" if rec["date_inferred"] else ""),
+            "label": rec["label"],
+            "quote": rec["quote"],
+            "source": rec["source_id"],
+        }
+        for rec in records.to_dict("records")
+    ]
+    columns = [{"id": c, "name": t(f"col_{c}", lang)} for c in TABLE_COLUMNS]
+    return columns, rows
+
+
+def source_panel(dataset: Dataset, state: ViewState) -> list:
+    """The paragraph the selected figure comes from, its quote highlighted, and its provenance."""
+    lang = state.lang
+    passage = source_passage(dataset, state.figure) if state.figure else None
+    if passage is None:
+        return [html.P(t("source_hint", lang), className="hint")]
+    figures = select_figures(dataset, ViewState().filters())
+    record = figure_records(dataset, figures[figures["figure_id"] == state.figure], lang).iloc[0]
+    reason = record["date_inferred_reason"]
+    title = passage.title_zh if lang == "zh" else passage.title_en
+    facts = [
+        (t("col_value", lang), record["display"]),
+        (t("raw", lang), record["raw"]),
+        (t("qualifier", lang), t(f"q_{record['qualifier']}", lang)),
+        (t("period_label", lang), f"{record['period_start']} – {record['period_end']}"),
+    ]
+    if reason:
+        facts.append((t("inferred_long", lang), reason))
+    if record["notes"]:
+        facts.append((t("notes", lang), record["notes"]))
+    return [
+        html.H3(record["label"]),
+        html.P(
+            [t("report", lang), "：", html.Cite(title), " ", html.Code(passage.source_id)],
+            className="source-title",
+        ),
+        html.Blockquote(
+            [passage.before, html.Mark(passage.quote, id="source-quote"), passage.after],
+            lang="zh-CN",
+            className="passage",
+        ),
+        html.Dl(
+            [part for label, value in facts for part in (html.Dt(label), html.Dd(value))],
+            className="facts",
+        ),
+    ]
+
+
+def active_filters(dataset: Dataset, state: ViewState) -> str:
+    """One line saying what the view is filtered by, in the view's language."""
+    lang = state.lang
+    parts = []
+    for dimension, table in (
+        ("province", "provinces"),
+        ("city", "cities"),
+        ("industry", "industries"),
+        ("metric", "metrics"),
+        ("campaign", "events"),
+    ):
+        chosen = getattr(state, dimension)
+        if chosen:
+            labels = names(dataset, table, lang)
+            parts.append(f"{t(dimension, lang)}：{'、'.join(labels[c] for c in chosen)}")
+    if state.start or state.end:
+        parts.append(f"{t('period', lang)}：{state.start or '…'} – {state.end or '…'}")
+    if not parts:
+        return t("no_filters", lang)
+    return f"{t('active_filters', lang)} · " + "；".join(parts)

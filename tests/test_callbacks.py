@@ -1,0 +1,296 @@
+"""The page's logic without a browser: state transitions, URL state, charts and panels are plain
+functions of (dataset, state), called here directly."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dashboard import charts, panels
+from dashboard.callbacks import control_values, transition
+from dashboard.i18n import TEXT
+from dashboard.urlstate import MAX_QUERY_LENGTH, ViewState, parse_query, to_query
+from metrics.query import Filters
+
+
+def keys(notices) -> list[str]:
+    return [n.key for n in notices]
+
+
+# ---- URL state ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ViewState()),
+        (
+            "?city=滁州&industry=家电&lang=en",
+            ViewState(lang="en", city=("滁州",), industry=("家电",)),
+        ),
+        ("?city=Chuzhou,binzhou", ViewState(city=("滁州", "滨州"))),
+        ("?city=滁州&city=滨州", ViewState(city=("滁州", "滨州"))),
+        ("?from=2018&to=2018-06-25", ViewState(start="2018-01-01", end="2018-06-25")),
+        (
+            "?figure=chuzhou-2018-618-sales&map=companies_signed&q=纺织",
+            ViewState(figure="chuzhou-2018-618-sales", map_metric="companies_signed", q="纺织"),
+        ),
+        ("?campaign=滁州智能家电节", ViewState(campaign=("chuzhou-2018-appliance-festival",))),
+    ],
+)
+def test_query_strings_give_views(dataset, query, expected):
+    state, notices = parse_query(dataset, query)
+    assert state == expected
+    assert notices == []
+
+
+@pytest.mark.parametrize(
+    ("query", "notice"),
+    [
+        ("?foo=bar", "notice_unknown_param"),
+        ("?city=合肥", "notice_unknown_value"),
+        ("?from=2018-13-01", "notice_bad_date"),
+        ("?to=yesterday", "notice_bad_date"),
+        ("?lang=fr", "notice_bad_lang"),
+        ("?figure=nope", "notice_bad_figure"),
+        ("?from=2020&to=2017", "notice_period_order"),
+        ("?city=" + ",".join(["滁州"] * 60), "notice_too_many"),
+        ("?q=" + "x" * (MAX_QUERY_LENGTH + 1), "notice_too_long"),
+    ],
+)
+def test_malformed_queries_fall_back_with_a_notice(dataset, query, notice):
+    state, notices = parse_query(dataset, query)
+    assert notice in keys(notices)
+    assert state.lang == "zh"
+
+
+def test_good_parts_of_a_bad_query_are_kept(dataset):
+    state, notices = parse_query(dataset, "?city=滁州,合肥&lang=en&bogus=1")
+    assert state.city == ("滁州",) and state.lang == "en"
+    assert keys(notices) == ["notice_unknown_param", "notice_unknown_value"]
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        ViewState(),
+        ViewState(lang="en", city=("滁州", "滨州"), industry=("家电",), metric=("campaign_sales",)),
+        ViewState(province=("山东",), start="2018-01-01", end="2018-12-31", q="纺织 2018"),
+        ViewState(
+            figure="chuzhou-2018-618-sales",
+            map_metric="industry_output",
+            campaign=("chuzhou-2018-618-campaign",),
+        ),
+    ],
+)
+def test_every_view_survives_a_round_trip_through_its_url(dataset, state):
+    assert parse_query(dataset, to_query(state)) == (state, [])
+
+
+def test_default_view_has_an_empty_query_and_values_are_encoded():
+    assert to_query(ViewState()) == ""
+    assert to_query(ViewState(city=("滁州",), lang="en")) == "?city=%E6%BB%81%E5%B7%9E&lang=en"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_no_query_string_breaks_the_parser(dataset, text):
+    state, _ = parse_query(dataset, text)
+    assert state.lang in ("zh", "en")
+    assert parse_query(dataset, to_query(state))[0] == state
+
+
+# ---- transitions --------------------------------------------------------------------------
+
+
+def test_page_load_reads_the_url(dataset):
+    state, notices = transition(dataset, ViewState(), None, search="?city=滨州&lang=en")
+    assert state == ViewState(lang="en", city=("滨州",)) and notices == []
+
+
+def test_language_toggle_keeps_the_filters(dataset):
+    current = ViewState(city=("滁州",))
+    state, _ = transition(dataset, current, "lang-toggle")
+    assert state == replace(current, lang="en")
+    assert transition(dataset, state, "lang-toggle")[0] == current
+
+
+def test_reset_clears_filters_but_keeps_language(dataset):
+    current = ViewState(lang="en", city=("滁州",), industry=("家电",), figure="x", q="y")
+    state, _ = transition(dataset, current, {"type": "text", "key": "reset"})
+    assert state == ViewState(lang="en")
+
+
+def test_clicking_a_sales_bar_filters_by_its_city_and_industry(dataset):
+    click = {"points": [{"customdata": ["滁州", "家电", "1.36亿元", "id"]}]}
+    state, _ = transition(dataset, ViewState(lang="en"), "chart-sales", click=click)
+    assert (state.city, state.industry, state.lang) == (("滁州",), ("家电",), "en")
+
+
+def test_clicking_a_map_marker_filters_by_city(dataset):
+    click = {"points": [{"customdata": ["滨州", "无数据"]}]}
+    state, _ = transition(dataset, ViewState(industry=("纺织",)), "chart-map", click=click)
+    assert state.city == ("滨州",) and state.industry == ("纺织",)
+
+
+def test_a_click_without_data_changes_nothing(dataset):
+    current = ViewState(city=("滁州",))
+    assert transition(dataset, current, "chart-sales", click=None)[0] == current
+
+
+def test_selecting_a_figure_from_table_or_link_and_closing_it(dataset):
+    cell = {"row": 2, "column": 1, "row_id": "chuzhou-2018-618-sales"}
+    state, _ = transition(dataset, ViewState(), "table", active_cell=cell)
+    assert state.figure == "chuzhou-2018-618-sales"
+    link = {"type": "figure-link", "figure": "binzhou-textile-cluster-output"}
+    assert transition(dataset, state, link)[0].figure == "binzhou-textile-cluster-output"
+    assert transition(dataset, state, {"type": "text", "key": "close"})[0].figure == ""
+
+
+def test_controls_become_state_and_back(dataset):
+    controls = {
+        "province": [],
+        "city": ["滁州"],
+        "industry": ["食品", "家电"],
+        "metric": [],
+        "campaign": [],
+        "period": [2018, 2018],
+        "map_metric": "companies_signed",
+        "q": "京东",
+    }
+    state, _ = transition(dataset, ViewState(lang="en"), "f-city", controls=controls)
+    assert state == ViewState(
+        lang="en",
+        city=("滁州",),
+        industry=("食品", "家电"),
+        start="2018-01-01",
+        end="2018-12-31",
+        map_metric="companies_signed",
+        q="京东",
+    )
+    assert control_values(dataset, state) == [
+        [],
+        ["滁州"],
+        ["食品", "家电"],
+        [],
+        [],
+        [2018, 2018],
+        "companies_signed",
+        "京东",
+    ]
+
+
+def test_full_period_range_means_no_period_filter(dataset):
+    controls = {"period": [2016, 2020]}
+    state, _ = transition(dataset, ViewState(start="2018-01-01"), "f-period", controls=controls)
+    assert (state.start, state.end) == ("", "")
+
+
+# ---- text, charts, panels -----------------------------------------------------------------
+
+
+def test_both_languages_have_the_same_texts():
+    assert set(TEXT["zh"]) == set(TEXT["en"])
+    for key in TEXT["zh"]:
+        assert TEXT["zh"][key] != TEXT["en"][key] or key in ("source_link",), key
+
+
+def _texts(fig) -> str:
+    return json.dumps(json.loads(fig.to_json()), ensure_ascii=False)
+
+
+CHARTS = {
+    "sales": lambda d, f, lang: charts.sales_by_city_industry(d, f, lang),
+    "timeline": lambda d, f, lang: charts.event_timeline(d, f, lang),
+    "targets": lambda d, f, lang: charts.targets_against_scale(d, f, lang),
+    "companies": lambda d, f, lang: charts.companies_by_city(d, f, lang),
+    "map": lambda d, f, lang: charts.city_map(d, f, "campaign_sales", lang),
+}
+
+
+@pytest.mark.parametrize("chart", sorted(CHARTS))
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_chart_names_its_reports(dataset, chart, lang):
+    text = _texts(CHARTS[chart](dataset, Filters(), lang))
+    assert ("来源：" if lang == "zh" else "Source: ") in text
+    title = "云领产业·京喜滁州" if lang == "zh" else "Cloud-led Industry"
+    if chart != "targets":  # the targets chart shows Binzhou only
+        assert title in text
+
+
+@pytest.mark.parametrize("chart", sorted(CHARTS))
+def test_every_chart_says_so_when_nothing_matches(dataset, chart):
+    nothing = Filters(period_start=None, city=("滨州",), campaign=("chuzhou-2018-awards",))
+    text = _texts(CHARTS[chart](dataset, nothing, "zh"))
+    assert "没有符合筛选条件的数据" in text
+
+
+def test_sales_chart_draws_the_shared_figure_as_a_shared_segment(dataset):
+    fig = charts.sales_by_city_industry(dataset, Filters(), "zh")
+    shared = [trace for trace in fig.data if "多产业合计" in trace.name]
+    assert {trace.name for trace in shared} == {"家电（多产业合计）", "食品（多产业合计）"}
+    appliances = next(tr for tr in shared if tr.name.startswith("家电"))
+    assert list(appliances.base) == [pytest.approx(1.3572)]  # stacked on the 1.3572亿 part
+    assert list(appliances.y) == [pytest.approx(3.55)]
+    assert list(appliances.text) == ["4.91亿元"]  # the bar's total, on its top segment
+    assert fig.layout.yaxis.title.text == "销售额（亿元）"
+
+
+def test_sales_chart_in_english_uses_millions(dataset):
+    fig = charts.sales_by_city_industry(dataset, Filters(), "en")
+    assert fig.layout.yaxis.title.text == "Sales (CNY million)"
+    assert "Chuzhou" in _texts(fig) and "CNY 490.7 million" in _texts(fig)
+
+
+def test_targets_chart_marks_the_target_and_the_lower_bound(dataset):
+    text = _texts(charts.targets_against_scale(dataset, Filters(), "zh"))
+    assert "目标 ~1300亿元" in text and ">1000亿元" in text and "从不相加" in text
+
+
+def test_timeline_marks_inferred_dates(dataset):
+    fig = charts.event_timeline(dataset, Filters(), "en")
+    symbols = [s for trace in fig.data if trace.mode == "markers" for s in trace.marker.symbol]
+    assert any(s.endswith("-open") for s in symbols)  # the Chuzhou 2018 events
+    assert "2018-06-26 (date inferred)" in _texts(fig)
+
+
+def test_map_draws_no_boundaries_and_says_so(dataset):
+    fig = charts.city_map(dataset, Filters(), "campaign_sales", "zh")
+    assert [trace.type for trace in fig.data] == ["scatter"]  # points only: no geo, no tiles
+    assert "未绘制行政区划边界" in _texts(fig)
+    assert "滨州 无数据" in _texts(fig)
+
+
+def test_kpis_show_totals_with_qualifiers_and_links_to_sources(dataset):
+    text = str(panels.kpi_cards(dataset, ViewState()))
+    assert "4.91亿元" in text and "≥15家" in text and "目标 ~1300亿元" in text
+    assert "'figure': 'chuzhou-2018-618-sales'" in text
+
+
+def test_source_panel_highlights_the_quote(dataset):
+    body = panels.source_panel(dataset, ViewState(figure="chuzhou-2018-618-sales", lang="en"))
+    passage = body[2]
+    assert passage.children[1].children == "截至本月25日，在滁相关企业在京东销售额已达到3.55亿元"
+    assert passage.children[0].endswith("“食品、家电年中盛典滁州专场活动”。")
+    assert "The text gives" in str(body[3])  # why the year is inferred, in English
+
+
+def test_table_search_narrows_rows(dataset):
+    _, rows = panels.table_rows(dataset, ViewState(q="纺织"))
+    assert {r["id"] for r in rows} == {
+        "binzhou-textile-cluster-output",
+        "binzhou-13th-fyp-textile-target",
+        "binzhou-2018-ecommerce-city-companies-signed",
+    }
+
+
+def test_active_filter_line_in_both_languages(dataset):
+    state = ViewState(city=("滁州",), industry=("家电",))
+    assert panels.active_filters(dataset, state) == "当前筛选 · 城市：滁州；产业：家电"
+    assert panels.active_filters(dataset, replace(state, lang="en")) == (
+        "Current filters · City：Chuzhou；Industry：Home appliances"
+    )
