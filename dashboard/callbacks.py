@@ -14,19 +14,9 @@ from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
 from dashboard import charts, panels
 from dashboard.i18n import TEXT, t
-from dashboard.layout import FILTER_IDS, period_bounds
+from dashboard.layout import FILTER_IDS, OPTION_TABLES, options, period_bounds
 from dashboard.urlstate import LANGS, Notice, ViewState, parse_query, to_query
 from metrics import Dataset
-from metrics.present import names
-
-# Filter dropdown -> the reference table that names its options.
-OPTION_TABLES = {
-    "province": "provinces",
-    "city": "cities",
-    "industry": "industries",
-    "metric": "metrics",
-    "campaign": "events",
-}
 
 
 def transition(
@@ -161,6 +151,10 @@ def register(app: Dash, dataset: Dataset) -> None:
             active_cell=active_cell,
         )
         from_url = trigger in (None, "url")
+        if not from_url and state == current:
+            # Controls re-emit their values (a dropdown does when its options change); that is
+            # no change of view, and must neither push history nor clear the URL's notice.
+            return (no_update,) * (len(control_outputs) + 4)
         return (
             no_update if from_url else to_query(state),
             *control_values(dataset, state),
@@ -204,9 +198,9 @@ def register(app: Dash, dataset: Dataset) -> None:
     )
     def render_options(data):
         lang = ViewState.from_dict(data).lang
-        options = [_options(dataset, OPTION_TABLES[name], lang) for name in FILTER_IDS]
+        labelled = [options(dataset, OPTION_TABLES[name], lang) for name in FILTER_IDS]
         placeholders = [t("all", lang)] * len(FILTER_IDS)
-        return (*options, *placeholders, _options(dataset, "metrics", lang))
+        return (*labelled, *placeholders, options(dataset, "metrics", lang))
 
     @app.callback(
         Output("kpis", "children"), Output("active-filters", "children"), Input("state", "data")
@@ -260,11 +254,6 @@ def register(app: Dash, dataset: Dataset) -> None:
     @app.callback(Output("source-body", "children"), Input("state", "data"))
     def render_source(data):
         return panels.source_panel(dataset, ViewState.from_dict(data))
-
-
-def _options(dataset: Dataset, table: str, lang: str) -> list[dict[str, str]]:
-    labels = names(dataset, table, lang)
-    return [{"label": label, "value": key} for key, label in labels.items()]
 
 
 __all__ = ["LANGS", "control_values", "register", "transition"]

@@ -50,7 +50,9 @@ def _base(
 ) -> go.Figure:
     """Title, fonts, and the lines under the plot: notes, then the source line."""
     titles = _source_titles(dataset, source_ids, lang)
-    lines = [*notes, t("source_line", lang, titles=titles)] if titles else list(notes)
+    # One report per line: two long titles on one line run off a half-width chart.
+    sources = [t("source_line", lang, titles=titles[0]), *titles[1:]] if titles else []
+    lines = [*notes, *sources]
     fig.update_layout(
         title={"text": title, "x": 0.01, "font": {"size": 16}},
         font={"family": FONT, "size": 13, "color": "#1f2933"},
@@ -77,15 +79,15 @@ def _base(
     return fig
 
 
-def _source_titles(dataset: Dataset, source_ids: Iterable[str], lang: str) -> str:
+def _source_titles(dataset: Dataset, source_ids: Iterable[str], lang: str) -> list[str]:
     ids = sorted(set(map(str, source_ids)))
     sources = dataset.tables["sources"].set_index("source_id")
     column = "title_zh" if lang == "zh" else "title_en"
-    return "；".join(
+    return [
         f"《{sources.at[i, column]}》" if lang == "zh" else sources.at[i, column]
         for i in ids
         if i in sources.index
-    )
+    ]
 
 
 def empty_figure(dataset: Dataset, lang: str, title: str) -> go.Figure:
@@ -194,7 +196,7 @@ def event_timeline(dataset: Dataset, filters: Filters, lang: str) -> go.Figure:
     name_col = "name_zh" if lang == "zh" else "name_en"
     events = events.assign(
         row=[
-            f"{city_names[c]} · {_short(n, 14)}"
+            f"{city_names[c]} · {_short(n, 14 if lang == 'zh' else 22)}"
             for c, n in zip(events["city"], events[name_col], strict=True)
         ]
     )
@@ -272,7 +274,7 @@ def _date_text(event: object, lang: str) -> str:
     else:
         text = f"{start.year}–{end.year}"
     if event.date_inferred:  # type: ignore[attr-defined]
-        text += f" ({t('inferred_long', lang)})"
+        text += f" ({t('inferred', lang)})"
     return text
 
 

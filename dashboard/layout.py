@@ -5,7 +5,24 @@ from __future__ import annotations
 
 from dash import dash_table, dcc, html
 
+from dashboard.urlstate import DEFAULT_MAP_METRIC
 from metrics import Dataset
+from metrics.present import names
+
+# Filter dropdown -> the reference table whose keys are its values and whose names label them.
+OPTION_TABLES = {
+    "province": "provinces",
+    "city": "cities",
+    "industry": "industries",
+    "metric": "metrics",
+    "campaign": "events",
+}
+
+
+def options(dataset: Dataset, table: str, lang: str) -> list[dict[str, str]]:
+    """Dropdown options: the table's keys, labelled in ``lang``."""
+    return [{"label": label, "value": key} for key, label in names(dataset, table, lang).items()]
+
 
 GRAPH_IDS = ("chart-sales", "chart-timeline", "chart-targets", "chart-companies", "chart-map")
 FILTER_IDS = ("province", "city", "industry", "metric", "campaign")
@@ -43,7 +60,11 @@ def build_layout(dataset: Dataset) -> html.Div:
             [
                 _text(name, html.Label, htmlFor=f"f-{name}"),
                 dcc.Dropdown(
-                    id=f"f-{name}", multi=True, options=[], value=[], className="dropdown"
+                    id=f"f-{name}",
+                    multi=True,
+                    options=options(dataset, OPTION_TABLES[name], "zh"),
+                    value=[],
+                    className="dropdown",
                 ),
             ],
             className="filter",
@@ -114,7 +135,8 @@ def build_layout(dataset: Dataset) -> html.Div:
                                     dcc.Dropdown(
                                         id="map-metric",
                                         clearable=False,
-                                        options=[],
+                                        value=DEFAULT_MAP_METRIC,
+                                        options=options(dataset, "metrics", "zh"),
                                         className="dropdown",
                                     ),
                                 ],

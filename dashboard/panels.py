@@ -56,8 +56,8 @@ def kpi_cards(dataset: Dataset, state: ViewState) -> list[html.Div]:
                     html.P(
                         [
                             detail,
-                            " ",
-                            html.Span(t("sources", lang) + "：" if links else ""),
+                            " · " if links else "",
+                            html.Span(t("sources", lang) + t("colon", lang) if links else ""),
                             *links,
                         ],
                         className="kpi-detail",
@@ -106,7 +106,9 @@ def table_rows(dataset: Dataset, state: ViewState) -> tuple[list[dict], list[dic
         {
             "id": rec["figure_id"],
             "city": city_names[rec["city"]],
-            "industry": "、".join(industry_names[i] for i in rec["industry"].split("|")),
+            "industry": t("list_sep", lang).join(
+                industry_names[i] for i in rec["industry"].split("|")
+            ),
             "metric": rec["metric_name"],
             "value": rec["display"],
             "period": f"{rec['period_start']} – {rec['period_end']}"
@@ -144,7 +146,13 @@ def source_panel(dataset: Dataset, state: ViewState) -> list:
     return [
         html.H3(record["label"]),
         html.P(
-            [t("report", lang), "：", html.Cite(title), " ", html.Code(passage.source_id)],
+            [
+                t("report", lang),
+                t("colon", lang),
+                html.Cite(title),
+                " ",
+                html.Code(passage.source_id),
+            ],
             className="source-title",
         ),
         html.Blockquote(
@@ -173,9 +181,11 @@ def active_filters(dataset: Dataset, state: ViewState) -> str:
         chosen = getattr(state, dimension)
         if chosen:
             labels = names(dataset, table, lang)
-            parts.append(f"{t(dimension, lang)}：{'、'.join(labels[c] for c in chosen)}")
+            listed = t("list_sep", lang).join(labels[c] for c in chosen)
+            parts.append(f"{t(dimension, lang)}{t('colon', lang)}{listed}")
     if state.start or state.end:
-        parts.append(f"{t('period', lang)}：{state.start or '…'} – {state.end or '…'}")
+        period = f"{state.start or '…'} – {state.end or '…'}"
+        parts.append(f"{t('period', lang)}{t('colon', lang)}{period}")
     if not parts:
         return t("no_filters", lang)
-    return f"{t('active_filters', lang)} · " + "；".join(parts)
+    return f"{t('active_filters', lang)} · " + t("clause_sep", lang).join(parts)

@@ -255,7 +255,7 @@ def test_timeline_marks_inferred_dates(dataset):
     fig = charts.event_timeline(dataset, Filters(), "en")
     symbols = [s for trace in fig.data if trace.mode == "markers" for s in trace.marker.symbol]
     assert any(s.endswith("-open") for s in symbols)  # the Chuzhou 2018 events
-    assert "2018-06-26 (date inferred)" in _texts(fig)
+    assert "2018-06-26 (inferred)" in _texts(fig)
 
 
 def test_map_draws_no_boundaries_and_says_so(dataset):
@@ -292,5 +292,5 @@ def test_active_filter_line_in_both_languages(dataset):
     state = ViewState(city=("滁州",), industry=("家电",))
     assert panels.active_filters(dataset, state) == "当前筛选 · 城市：滁州；产业：家电"
     assert panels.active_filters(dataset, replace(state, lang="en")) == (
-        "Current filters · City：Chuzhou；Industry：Home appliances"
+        "Current filters · City: Chuzhou; Industry: Home appliances"
     )
