@@ -31,8 +31,9 @@ def main(out: Path) -> None:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
-                                                "--disable-background-networking"])
+                executable_path=CHROMIUM,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
             page = browser.new_page(viewport=VIEWPORT, locale="zh-CN", device_scale_factor=1)
             page.goto(url)
             page.wait_for_selector("#chart-sales .bars path")

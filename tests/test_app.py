@@ -35,31 +35,45 @@ def _post_callback(url: str, output_part: str, inputs: list[dict]) -> dict:
         dict(zip(("id", "property"), spec.rsplit(".", 1), strict=True))
         for spec in callback["output"].strip(".").split("...")
     ]
-    body = json.dumps({"output": callback["output"], "outputs": outputs, "inputs": inputs,
-                       "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
-                       "state": []}).encode()
-    request = urllib.request.Request(url + "/_dash-update-component", data=body,
-                                     headers={"Content-Type": "application/json"})
+    body = json.dumps(
+        {
+            "output": callback["output"],
+            "outputs": outputs,
+            "inputs": inputs,
+            "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
+            "state": [],
+        }
+    ).encode()
+    request = urllib.request.Request(
+        url + "/_dash-update-component", data=body, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request) as response:
         return json.load(response)
 
 
 def test_table_callback_answers_over_http_with_every_chuzhou_figure(gunicorn_url):
     state = {"lang": "zh", "city": ["滁州"]}
-    answer = _post_callback(gunicorn_url, "table.data",
-                            [{"id": "state", "property": "data", "value": state}])
+    answer = _post_callback(
+        gunicorn_url, "table.data", [{"id": "state", "property": "data", "value": state}]
+    )
     rows = answer["response"]["table"]["data"]
     assert {r["id"] for r in rows} == {
-        "chuzhou-2018-appliance-festival-sales", "chuzhou-2018-appliance-festival-companies",
-        "chuzhou-2018-618-sales", "chuzhou-2018-park-companies-signed"}
+        "chuzhou-2018-appliance-festival-sales",
+        "chuzhou-2018-appliance-festival-companies",
+        "chuzhou-2018-618-sales",
+        "chuzhou-2018-park-companies-signed",
+    }
     values = {r["id"]: r["value"] for r in rows}
     assert values["chuzhou-2018-618-sales"] == "3.55亿元"
     assert "推定" in next(r["period"] for r in rows if r["id"] == "chuzhou-2018-618-sales")
 
 
 def test_kpi_callback_in_english_marks_bounds_and_targets(gunicorn_url):
-    answer = _post_callback(gunicorn_url, "kpis.children",
-                            [{"id": "state", "property": "data", "value": {"lang": "en"}}])
+    answer = _post_callback(
+        gunicorn_url,
+        "kpis.children",
+        [{"id": "state", "property": "data", "value": {"lang": "en"}}],
+    )
     text = json.dumps(answer["response"]["kpis"]["children"], ensure_ascii=False)
     assert "CNY 490.7 million" in text  # 1.3572亿 + 3.55亿, the shared figure once
     assert "≥15 companies" in text  # 10 + at least 5
