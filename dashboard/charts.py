@@ -90,18 +90,27 @@ def _source_titles(dataset: Dataset, source_ids: Iterable[str], lang: str) -> li
     ]
 
 
-def empty_figure(dataset: Dataset, lang: str, title: str) -> go.Figure:
-    """A chart that says in words that nothing matches, instead of empty axes."""
-    fig = go.Figure()
+def _say_empty(fig: go.Figure, lang: str, *, y: float) -> go.Figure:
     fig.add_annotation(
         text=t("empty_chart", lang),
         x=0.5,
-        y=0.5,
+        y=y,
         xref="paper",
         yref="paper",
         showarrow=False,
         font={"size": 15, "color": "#52606d"},
     )
+    return fig
+
+
+def _patterns(shapes: Iterable[str]) -> dict:
+    """Bar fill patterns, drawn in white over the bar's colour so the colour still reads."""
+    return {"shape": list(shapes), "fillmode": "overlay", "fgcolor": "#ffffff"}
+
+
+def empty_figure(dataset: Dataset, lang: str, title: str) -> go.Figure:
+    """A chart that says in words that nothing matches, instead of empty axes."""
+    fig = _say_empty(go.Figure(), lang, y=0.5)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return _base(fig, dataset, lang, title, ())
@@ -159,11 +168,7 @@ def sales_by_city_industry(dataset: Dataset, filters: Filters, lang: str) -> go.
             marker={
                 "color": colours[industry],
                 "opacity": 0.45 if shared else 1.0,
-                "pattern": {
-                    "shape": [PATTERNS[q] for q in group["qualifier"]],
-                    "fillmode": "overlay",
-                    "fgcolor": "#ffffff",
-                },
+                "pattern": _patterns(PATTERNS[q] for q in group["qualifier"]),
             },
             customdata=[
                 [c, industry, p, ", ".join(ids)]
@@ -312,13 +317,9 @@ def targets_against_scale(dataset: Dataset, filters: Filters, lang: str) -> go.F
             marker={
                 "color": [colours[i] for i in group["industry"]],
                 "opacity": 0.55 if target else 1.0,
-                "pattern": {
-                    "shape": [
-                        TARGET_PATTERN if target else PATTERNS[q] for q in group["qualifier"]
-                    ],
-                    "fillmode": "overlay",
-                    "fgcolor": "#ffffff",
-                },
+                "pattern": _patterns(
+                    TARGET_PATTERN if target else PATTERNS[q] for q in group["qualifier"]
+                ),
             },
             customdata=np.column_stack(
                 [group["figure_id"], group["label_zh" if lang == "zh" else "label_en"]]
@@ -371,11 +372,7 @@ def companies_by_city(dataset: Dataset, filters: Filters, lang: str) -> go.Figur
             cliponaxis=False,
             marker={
                 "color": OKABE_ITO[i + 4],
-                "pattern": {
-                    "shape": [PATTERNS[q] for q in group["qualifier"]],
-                    "fillmode": "overlay",
-                    "fgcolor": "#ffffff",
-                },
+                "pattern": _patterns(PATTERNS[q] for q in group["qualifier"]),
             },
             customdata=[[c, h] for c, h in zip(group["city"], hover, strict=True)],
             hovertemplate="%{x} · "
@@ -453,14 +450,6 @@ def city_map(dataset: Dataset, filters: Filters, metric: str, lang: str) -> go.F
     )
     fig.update_layout(showlegend=False, clickmode="event", height=420)
     if not has.any():  # the cities stay clickable, but the reader is told in words
-        fig.add_annotation(
-            text=t("empty_chart", lang),
-            x=0.5,
-            y=0.95,
-            xref="paper",
-            yref="paper",
-            showarrow=False,
-            font={"size": 15, "color": "#52606d"},
-        )
+        _say_empty(fig, lang, y=0.95)
     ids = [i for ids in rows["figure_ids"].dropna() for i in ids]
     return _base(fig, dataset, lang, title, _sources_of(dataset, ids), [t("map_note", lang)])
