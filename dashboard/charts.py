@@ -294,10 +294,9 @@ def targets_against_scale(dataset: Dataset, filters: Filters, lang: str) -> go.F
     city_names, industry_names = names(dataset, "cities", lang), names(dataset, "industries", lang)
     colours = _industry_colours(dataset)
     fig = go.Figure()
-    for side in ("reported", "target"):
-        group = rows[rows["side"] == side]
-        if group.empty:
-            continue
+    # One trace per side and industry, so each has one colour (a colour array breaks patterns);
+    # offsetgroup keeps each side in the same slot of every row.
+    for (side, industry), group in rows.groupby(["side", "industry"], sort=False):
         target = side == "target"
         labels = [
             format_amount(dataset, v, unit, lang, qualifier=q, target=target)
@@ -314,8 +313,9 @@ def targets_against_scale(dataset: Dataset, filters: Filters, lang: str) -> go.F
             text=labels,
             textposition="outside",
             cliponaxis=False,
+            offsetgroup=side,
             marker={
-                "color": [colours[i] for i in group["industry"]],
+                "color": colours[industry],
                 "opacity": 0.55 if target else 1.0,
                 "pattern": _patterns(
                     TARGET_PATTERN if target else PATTERNS[q] for q in group["qualifier"]
