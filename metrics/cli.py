@@ -1,25 +1,29 @@
-"""Command line: ``python -m metrics validate`` and ``python -m metrics figures``.
+"""Command line: ``python -m metrics validate``, ``figures`` and ``export``.
 
 Exit status: 0 success; 1 the dataset is invalid (every problem is printed); 2 a bad command line
-or filter value.
+or filter value; 3 the output file cannot be written.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
 from metrics.dataset import DATA_DIR_VARIABLE, Dataset, load, resolve_data_dir
 from metrics.errors import DataValidationError, QueryError
+from metrics.export import export_file, export_filename
 from metrics.present import LANGS, figure_records
 from metrics.query import Filters, resolve_filters, select_figures
 
 EXIT_INVALID_DATA = 1
 EXIT_USAGE = 2
+EXIT_OUTPUT = 3
 
 _TABLE_COLUMNS = {
     "zh": {
@@ -104,6 +108,18 @@ def build_parser() -> argparse.ArgumentParser:
         "figures", parents=[common, filters], help="list figures matching the filters"
     )
     figures.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    export = commands.add_parser(
+        "export",
+        parents=[common, filters],
+        help="write an Excel workbook (summary, figures, sources, about) for the filters",
+    )
+    export.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE.xlsx",
+        help="the workbook to write; a directory gets a name made from the filters and the date",
+    )
     return parser
 
 
@@ -132,7 +148,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except QueryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.command == "export":
+        return _export(dataset, filters, args.lang, Path(args.output))
     return _figures(dataset, filters, args.lang, args.format)
+
+
+def _export(dataset: Dataset, filters: Filters, lang: str, output: Path) -> int:
+    if output.is_dir():
+        output = output / export_filename(dataset, filters, lang, dt.date.today())
+    elif output.suffix.lower() != ".xlsx":
+        print(f"error: {output} should end in .xlsx", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        summary = export_file(dataset, filters, lang, output)
+    except OSError as exc:
+        print(f"error: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_OUTPUT
+    print(f"wrote {output}: {summary.figures} figures; sheets {', '.join(summary.sheets)}")
+    return 0
 
 
 def _validate(dataset: Dataset) -> int:

@@ -72,6 +72,15 @@ class Dataset:
         raise AttributeError(name)
 
     @cached_property
+    def unit_info(self) -> dict[str, dict[str, str]]:
+        """Each unit's row of units.csv as a dict, for formatting many values quickly."""
+        frame = self.tables["units"]
+        return {
+            str(row["unit"]): {k: str(v) for k, v in row.items()}
+            for row in frame.to_dict("records")
+        }
+
+    @cached_property
     def figure_view(self) -> pd.DataFrame:
         """Figures joined with what a reader needs next to them.
 

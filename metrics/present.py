@@ -78,14 +78,13 @@ def format_amount(
     approximate: bool = False,
 ) -> str:
     """A value in ``unit`` formatted for ``lang`` (1.36亿元, CNY 135.7 million, ≥5家)."""
-    units = dataset.tables["units"].set_index("unit")
-    info = units.loc[unit]
+    info = dataset.unit_info[unit]
     return format_value(
         value,
-        str(info["kind"]),
+        info["kind"],
         lang=check_lang(lang),
-        unit_zh=str(info["symbol_zh"]),
-        unit_en=str(info["symbol_en"]),
+        unit_zh=info["symbol_zh"],
+        unit_en=info["symbol_en"],
         qualifier=qualifier,
         target=target,
         approximate=approximate,
