@@ -7,16 +7,18 @@ callbacks are thin: each calls one pure function of ``(dataset, state)``.
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import charts, panels
 from dashboard.i18n import TEXT, t
 from dashboard.layout import FILTER_IDS, OPTION_TABLES, options, period_bounds
 from dashboard.urlstate import LANGS, Notice, ViewState, parse_query, to_query
 from metrics import Dataset
+from metrics.export import write_workbook
 
 
 def transition(
@@ -250,6 +252,20 @@ def register(app: Dash, dataset: Dataset) -> None:
             else []
         )
         return columns, rows, selected, t("empty", state.lang), bool(rows)
+
+    @app.callback(
+        Output("download", "data"),
+        Input({"type": "text", "key": "export"}, "n_clicks"),
+        State("state", "data"),
+        prevent_initial_call=True,
+    )
+    def export(clicks, data):
+        if not clicks:
+            return no_update
+        state = ViewState.from_dict(data)
+        buffer = io.BytesIO()
+        summary = write_workbook(dataset, state.filters(), state.lang, buffer)
+        return dcc.send_bytes(buffer.getvalue(), summary.filename)
 
     @app.callback(Output("source-body", "children"), Input("state", "data"))
     def render_source(data):

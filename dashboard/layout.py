@@ -108,6 +108,12 @@ def build_layout(dataset: Dataset) -> html.Div:
                             html.Button(
                                 id={"type": "text", "key": "reset"}, n_clicks=0, className="reset"
                             ),
+                            html.Button(
+                                id={"type": "text", "key": "export"},
+                                n_clicks=0,
+                                className="export",
+                            ),
+                            dcc.Download(id="download"),
                             html.P(
                                 id="active-filters",
                                 className="active-filters",

@@ -7,6 +7,7 @@ console error or any request that leaves the app's own server.
 
 from __future__ import annotations
 
+import io
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -435,3 +436,31 @@ def test_every_chart_saves_as_png(page: Page, live_server: str, graph_id):
     assert download.suggested_filename == f"{graph_id}.png"
     data = Path(download.path()).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def test_export_button_downloads_the_filtered_workbook(page: Page, live_server: str) -> None:
+    from openpyxl import load_workbook
+
+    open_page(page, live_server, "/?lang=en")
+    choose(page, "f-city", "Chuzhou")
+    wait_for_query(page, city="滁州", lang="en")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Export to Excel").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("Regional-digital-economy-metrics_Chuzhou_")
+    assert download.suggested_filename.endswith(".xlsx")
+    workbook = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))  # no suffix
+    assert workbook.sheetnames == ["Summary", "Figures", "Sources", "About"]
+    ids = [row[0] for row in workbook["Figures"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(ids) == sorted(
+        [
+            "chuzhou-2018-appliance-festival-sales",
+            "chuzhou-2018-appliance-festival-companies",
+            "chuzhou-2018-618-sales",
+            "chuzhou-2018-park-companies-signed",
+        ]
+    )
+    rows = list(workbook["About"].iter_rows(values_only=True))
+    end = next(i for i, r in enumerate(rows) if r[0] == "Columns of the Figures sheet")
+    about = {r[0]: r[1] for r in rows[:end] if r[0]}  # above the table of column meanings
+    assert about["City"] == "Chuzhou" and about["Language"] == "English"
