@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8050
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test system-deps lint validate screenshot clean
+.PHONY: run test system-deps lint validate screenshot bench clean
 
 # The stamp files make reinstalls happen only when a requirements file changes.
 $(VENV)/.runtime: requirements.txt constraints.txt
@@ -41,6 +41,10 @@ lint: $(VENV)/.test
 ## validate: check the dataset (DATA=dir to check another)
 validate: $(VENV)/.runtime
 	$(BIN)/python -m metrics validate $(if $(DATA),--data $(DATA))
+
+## bench: benchmarks (not part of make test); results go to benchmarks/README.md by hand
+bench: $(VENV)/.test
+	$(BIN)/python benchmarks/export_bench.py --figures 100000 --repeat 3
 
 ## screenshot: remake docs/screenshot-zh.png, the README's picture of the Chinese view
 screenshot: system-deps $(VENV)/.test

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the browser tests need, and only those that are missing, so that
+# Installs the Debian packages the tests need, and only those that are missing, so that
 # `make test` works on a fresh machine and costs nothing on one that is already set up:
-#   chromium            /usr/bin/chromium, which Playwright drives (its own download is blocked)
-#   fonts-wqy-microhei  CJK glyphs, so screenshots show 滁州 rather than empty boxes
+#   chromium                /usr/bin/chromium, which Playwright drives (its own download is blocked)
+#   fonts-wqy-microhei      CJK glyphs, so screenshots and PDFs show 滁州 rather than empty boxes
+#   libreoffice-calc-nogui  a second spreadsheet program that must open our Excel exports
+#   poppler-utils           pdftotext, to read back what LibreOffice rendered
 set -euo pipefail
 
-packages=(chromium fonts-wqy-microhei)
+packages=(chromium fonts-wqy-microhei libreoffice-calc-nogui poppler-utils)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,0 +1,107 @@
+"""Benchmark: our Excel export of N figures against pandas ``DataFrame.to_excel`` of the same rows.
+
+    .venv/bin/python benchmarks/export_bench.py [--figures 100000] [--repeat 3]
+
+Each measurement runs in a fresh Python process, so caches and the memory high-water mark of
+one run do not leak into the next. Time is wall-clock for the export alone (the dataset is built
+first, untimed); peak memory is the rise of the process's resident-set high-water mark (VmHWM,
+reset through /proc/self/clear_refs just before the export). The baseline is conservative: it
+is only ``to_excel`` of a ready-made frame with the same rows and columns as our Figures sheet,
+while ours is the whole workbook (summary tables, chart, figures, sources, about).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _rss_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def measure(method: str, figures: int) -> dict[str, float]:
+    """Run one export in this process and return seconds and peak MiB (called in a child)."""
+    sys.path.insert(0, str(ROOT))
+    import metrics
+    from benchmarks.scale import repeated
+    from metrics.export import FIGURE_COLUMNS, write_workbook
+    from metrics.present import figure_records
+    from metrics.query import Filters, select_figures
+
+    dataset = repeated(metrics.load(), figures)
+    dataset.figure_view  # noqa: B018 - built once at start-up in the app too, so not timed
+    out = Path(tempfile.mkdtemp()) / f"{method}.xlsx"
+    if method == "to_excel":
+        frame = figure_records(dataset, select_figures(dataset, Filters()), "zh")
+        frame["source_title"] = frame["source_id"]
+        frame = frame[[c[0] for c in FIGURE_COLUMNS]]
+    Path("/proc/self/clear_refs").write_text("5")  # reset the high-water mark
+    before = _rss_kib("VmRSS")
+    start = time.perf_counter()
+    if method == "ours":
+        write_workbook(dataset, Filters(), "zh", out)
+    else:
+        frame.to_excel(out, index=False)
+    seconds = time.perf_counter() - start
+    peak = (_rss_kib("VmHWM") - before) / 1024
+    return {"seconds": seconds, "peak_mib": peak, "bytes": out.stat().st_size}
+
+
+def run(figures: int, repeat: int) -> dict[str, dict[str, float]]:
+    results: dict[str, list[dict[str, float]]] = {"ours": [], "to_excel": []}
+    for _ in range(repeat):
+        for method in results:  # interleaved, so drift in machine load hits both alike
+            child = subprocess.run(
+                [sys.executable, __file__, "--child", method, "--figures", str(figures)],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=ROOT,
+            )
+            results[method].append(json.loads(child.stdout.strip().splitlines()[-1]))
+    return {
+        method: {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+        for method, runs in results.items()
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--figures", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", choices=("ours", "to_excel"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child, args.figures)))
+        return
+    medians = run(args.figures, args.repeat)
+    ours, base = medians["ours"], medians["to_excel"]
+    print(f"Excel export of {args.figures:,} figures, median of {args.repeat} runs each")
+    print("| method | median time (s) | peak memory (MiB) | file size (MiB) |")
+    print("|---|---|---|---|")
+    for name, label in (
+        ("ours", "metrics.export (whole workbook)"),
+        ("to_excel", "pandas DataFrame.to_excel (figures only)"),
+    ):
+        m = medians[name]
+        print(f"| {label} | {m['seconds']:.1f} | {m['peak_mib']:.0f} | {m['bytes'] / 2**20:.1f} |")
+    print(
+        f"ours / to_excel: time {ours['seconds'] / base['seconds']:.2f}x, "
+        f"peak memory {ours['peak_mib'] / base['peak_mib']:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
