@@ -18,6 +18,7 @@ import pandas as pd
 from metrics.dataset import DATA_DIR_VARIABLE, Dataset, load, resolve_data_dir
 from metrics.errors import DataValidationError, QueryError
 from metrics.export import export_file, export_filename
+from metrics.merge import ReviewError, add_report
 from metrics.present import LANGS, figure_records
 from metrics.query import Filters, resolve_filters, select_figures
 
@@ -120,6 +121,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE.xlsx",
         help="the workbook to write; a directory gets a name made from the filters and the date",
     )
+    add = commands.add_parser(
+        "add",
+        parents=[common],
+        help="copy a report into the dataset and merge its reviewed figures (all or nothing)",
+    )
+    add.add_argument("report", metavar="REPORT.txt", help="the report text, UTF-8")
+    add.add_argument(
+        "reviewed",
+        metavar="REVIEWED.csv|.xlsx",
+        help="the reviewed candidate figures (from extract), one row per figure",
+    )
+    add.add_argument("--source-id", help="id of the new source (default: the report's file name)")
+    add.add_argument("--title", help="the report's Chinese title (default: its first line)")
+    add.add_argument("--title-en", help="the report's English title")
     return parser
 
 
@@ -134,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID_DATA
     if args.command == "validate":
         return _validate(dataset)
+    if args.command == "add":
+        return _add(args)
     try:
         filters = resolve_filters(
             dataset,
@@ -165,6 +182,30 @@ def _export(dataset: Dataset, filters: Filters, lang: str, output: Path) -> int:
         print(f"error: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_OUTPUT
     print(f"wrote {output}: {summary.figures} figures; sheets {', '.join(summary.sheets)}")
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    try:
+        result = add_report(
+            args.report,
+            args.reviewed,
+            data_dir=args.data,
+            source_id=args.source_id,
+            title_zh=args.title,
+            title_en=args.title_en,
+        )
+    except ReviewError as exc:
+        print(f"error: {exc}\nNothing was changed.", file=sys.stderr)
+        return EXIT_USAGE
+    except DataValidationError as exc:
+        print(f"error: the merged dataset would be invalid.\n{exc}", file=sys.stderr)
+        return EXIT_INVALID_DATA
+    source = "added" if result.source_added else "already present"
+    print(
+        f"source {result.source_id} {source}; {len(result.added)} figures added, "
+        f"{len(result.unchanged)} already present"
+    )
     return 0
 
 

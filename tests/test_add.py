@@ -1,0 +1,270 @@
+"""Adding a report: reviewed rows merge under the same validation, all or nothing, idempotently."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import metrics
+from metrics.cli import main
+from metrics.merge import ReviewError, add_report
+
+REPORT = (
+    "2019年3月，滁州市与京东联合举办“皖美好物”电商节。\n\n"
+    "活动期间，参与企业在京东的销售额超过2亿元，共有120余家企业参加。\n"
+)
+ROWS = [
+    {
+        "keep": "",
+        "figure_id": "chuzhou-2019-goods-festival-sales",
+        "quote": "活动期间，参与企业在京东的销售额超过2亿元",
+        "raw": "超过2亿元",
+        "value": "200000000",
+        "unit": "CNY",
+        "qualifier": "more_than",
+        "derivation": "stated",
+        "metric": "campaign_sales",
+        "city": "滁州",
+        "industry": "食品|家电",
+        "label_zh": "皖美好物电商节：京东销售额",
+        "label_en": "Anhui goods festival: JD sales",
+        "period_start": "2019-03-01",
+        "period_end": "2019-03-31",
+        "period_precision": "month",
+        "date_inferred": "false",
+    },
+    {
+        "keep": "是",
+        "figure_id": "chuzhou-2019-goods-festival-companies",
+        "quote": "共有120余家企业参加",
+        "raw": "120余家",
+        "value": "120.0",
+        "unit": "company",
+        "qualifier": "more_than",
+        "derivation": "stated",
+        "metric": "companies_participating",
+        "city": "滁州",
+        "industry": "食品",
+        "label_zh": "皖美好物电商节：参与企业",
+        "label_en": "Anhui goods festival: companies taking part",
+        "period_start": "2019-03-01",
+        "period_end": "2019-03-31",
+        "period_precision": "month",
+        "date_inferred": "false",
+    },
+    {
+        "keep": "否",
+        "figure_id": "chuzhou-2019-not-a-figure",
+        "quote": "2019年3月",
+        "raw": "2019",
+        "value": "2019",
+        "unit": "company",
+        "qualifier": "exact",
+        "metric": "companies_signed",
+        "city": "滁州",
+        "industry": "食品",
+        "label_zh": "x",
+        "label_en": "x",
+        "period_start": "2019-03-01",
+        "period_end": "2019-03-31",
+        "period_precision": "month",
+        "date_inferred": "false",
+    },
+]
+
+
+def fingerprint(directory: Path) -> str:
+    """One hash of every file name and byte below ``directory``."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(directory)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def write_review(path: Path, rows: list[dict]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def report(tmp_path: Path) -> Path:
+    path = tmp_path / "010_anhui_goods_festival.txt"
+    path.write_text(REPORT, encoding="utf-8")
+    return path
+
+
+def test_reviewed_figures_are_added_and_valid(data_copy, tmp_path, report):
+    review = write_review(tmp_path / "review.csv", ROWS)
+    result = add_report(report, review, data_dir=data_copy, title_en="Anhui goods festival")
+    assert result.source_added and result.source_id == "010_anhui_goods_festival"
+    assert result.added == (
+        "chuzhou-2019-goods-festival-sales",
+        "chuzhou-2019-goods-festival-companies",
+    )
+    dataset = metrics.load(data_copy)
+    figures = dataset.figure_view.set_index("figure_id")
+    assert figures.at["chuzhou-2019-goods-festival-sales", "industry"] == "食品|家电"
+    assert figures.at["chuzhou-2019-goods-festival-companies", "value"] == 120
+    assert "chuzhou-2019-not-a-figure" not in figures.index  # keep=否 dropped it
+    assert (data_copy / "sources" / report.name).read_bytes() == report.read_bytes()
+    source = dataset.sources.set_index("source_id").loc["010_anhui_goods_festival"]
+    assert source["title_zh"] == "2019年3月，滁州市与京东联合举办“皖美好物”电商节。"
+    assert source["title_origin"] == "first_line" and source["city"] == "滁州"
+    assert source["sha256"] == hashlib.sha256(report.read_bytes()).hexdigest()
+
+
+def test_existing_rows_keep_every_byte(data_copy, tmp_path, report):
+    before = (data_copy / "figures.csv").read_bytes()
+    add_report(report, write_review(tmp_path / "review.csv", ROWS), data_dir=data_copy)
+    assert (data_copy / "figures.csv").read_bytes().startswith(before)
+
+
+def test_adding_twice_changes_nothing(data_copy, tmp_path, report):
+    review = write_review(tmp_path / "review.csv", ROWS)
+    add_report(report, review, data_dir=data_copy)
+    after_first = fingerprint(data_copy)
+    again = add_report(report, review, data_dir=data_copy)
+    assert not again.source_added and again.added == ()
+    assert len(again.unchanged) == 2
+    assert fingerprint(data_copy) == after_first
+
+
+def test_review_saved_as_xlsx_works(data_copy, tmp_path, report):
+    review = tmp_path / "review.xlsx"
+    pd.DataFrame(ROWS).to_excel(review, index=False)
+    assert len(add_report(report, review, data_dir=data_copy).added) == 2
+    metrics.load(data_copy)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"qualifier": "exact"}, "qualifier", "means 'more_than'"),
+        ({"value": "210000000"}, "value", "reads as 2e+08"),
+        ({"city": "合肥"}, "city", "not found in cities.csv"),
+        ({"quote": "销售额超过2亿元啦"}, "quote", "not found verbatim"),
+        ({"industry": "汽车"}, "industry", "not found in industries.csv"),
+        ({"period_end": "2019-03-30"}, "period_precision", "last day"),
+    ],
+)
+def test_a_bad_review_changes_nothing_and_says_why(
+    data_copy, tmp_path, report, change, field, words
+):
+    before = fingerprint(data_copy)
+    review = write_review(tmp_path / "review.csv", [dict(ROWS[0], **change), ROWS[1]])
+    with pytest.raises(metrics.DataValidationError) as caught:
+        add_report(report, review, data_dir=data_copy)
+    assert any(p.field == field and words in str(p) for p in caught.value.problems), str(
+        caught.value
+    )
+    assert "unchanged" in str(caught.value)
+    assert fingerprint(data_copy) == before
+    assert [p.name for p in data_copy.parent.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (
+            lambda d: write_review(
+                d / "r.csv", [{k: v for k, v in ROWS[0].items() if k != "label_en"}]
+            ),
+            "lacks the column",
+        ),
+        (lambda d: write_review(d / "r.csv", [ROWS[0], ROWS[0]]), "appears twice"),
+        (
+            lambda d: write_review(
+                d / "r.csv", [dict(ROWS[0], figure_id="chuzhou-2018-618-sales")]
+            ),
+            "already exists with a different",
+        ),
+        (
+            lambda d: write_review(d / "r.csv", [dict(ROWS[0], date_inferred="maybe")]),
+            "not true/false",
+        ),
+        (lambda d: write_review(d / "r.csv", [dict(ROWS[0], keep="no")]), "keeps no rows"),
+        (lambda d: (d / "r.txt").write_text("x") and d / "r.txt", ".csv or .xlsx"),
+        (
+            lambda d: (
+                (d / "r.csv").write_bytes("figure_id\n滁州".encode("gb18030")) and d / "r.csv"
+            ),
+            "not UTF-8",
+        ),
+    ],
+)
+def test_an_unusable_review_file_changes_nothing(data_copy, tmp_path, report, make, words):
+    before = fingerprint(data_copy)
+    with pytest.raises(ReviewError, match=words):
+        add_report(report, make(tmp_path), data_dir=data_copy)
+    assert fingerprint(data_copy) == before
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (REPORT.encode("gb18030"), "not UTF-8"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "not a text file"),
+        (b"x" * (5 * 2**20 + 1), "at most"),
+    ],
+)
+def test_a_report_that_is_not_a_text_report_is_refused(data_copy, tmp_path, content, words):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(content)
+    before = fingerprint(data_copy)
+    with pytest.raises(ReviewError, match=words):
+        add_report(bad, write_review(tmp_path / "r.csv", ROWS), data_dir=data_copy)
+    assert fingerprint(data_copy) == before
+
+
+def test_a_different_report_under_an_existing_id_is_refused(data_copy, tmp_path, report):
+    with pytest.raises(ReviewError, match="already has the source id"):
+        add_report(
+            report,
+            write_review(tmp_path / "r.csv", ROWS),
+            data_dir=data_copy,
+            source_id="000_0a8ea07d3a04f351",
+        )
+
+
+def test_a_failure_during_the_swap_restores_the_data(data_copy, tmp_path, report, monkeypatch):
+    import metrics.merge as merge
+
+    before = fingerprint(data_copy)
+    real_replace = merge.os.replace
+    calls = []
+
+    def flaky(src, dst):
+        calls.append((src, dst))
+        if len(calls) == 2:  # the new dataset moving into place
+            raise OSError("disk pulled out")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(merge.os, "replace", flaky)
+    with pytest.raises(OSError, match="disk pulled out"):
+        add_report(report, write_review(tmp_path / "r.csv", ROWS), data_dir=data_copy)
+    assert fingerprint(data_copy) == before
+    metrics.load(data_copy)
+
+
+def test_add_command_reports_and_exits_by_outcome(data_copy, tmp_path, report, capsys):
+    review = write_review(tmp_path / "review.csv", ROWS)
+    args = ["add", str(report), str(review), "--data", str(data_copy)]
+    assert main(args) == 0
+    assert "2 figures added" in capsys.readouterr().out
+    assert main(args) == 0
+    assert "0 figures added, 2 already present" in capsys.readouterr().out
+    bad = write_review(
+        tmp_path / "bad.csv", [dict(ROWS[0], figure_id="new-id", qualifier="approx")]
+    )
+    assert main(["add", str(report), str(bad), "--data", str(data_copy)]) == 1
+    err = capsys.readouterr().err
+    assert "would be invalid" in err and "unchanged" in err
