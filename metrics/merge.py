@@ -198,6 +198,11 @@ def _figure_row(row: dict[str, str], number: int, columns: list[str], source_id:
             f"row {number}: source_id {row['source_id']!r} is not the report being "
             f"added ({source_id!r})"
         )
+    if not row.get("figure_id"):
+        raise ReviewError(
+            f"row {number} ({row.get('raw', '')!r}) has no figure_id: give every "
+            "figure you keep an id, or put 否/no in its keep column"
+        )
     figure = {column: row.get(column, "") for column in columns}
     figure["source_id"] = source_id
     figure["derivation"] = figure["derivation"] or "stated"

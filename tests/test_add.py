@@ -181,6 +181,7 @@ def test_a_bad_review_changes_nothing_and_says_why(
             "lacks the column",
         ),
         (lambda d: write_review(d / "r.csv", [ROWS[0], ROWS[0]]), "appears twice"),
+        (lambda d: write_review(d / "r.csv", [dict(ROWS[0], figure_id="")]), "has no figure_id"),
         (
             lambda d: write_review(
                 d / "r.csv", [dict(ROWS[0], figure_id="chuzhou-2018-618-sales")]
