@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -37,6 +38,22 @@ class ParsedNumber:
     """
 
     value: float
+    counter: str | None
+    qualifier: Qualifier
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One number phrase read with the wider grammar of :func:`parse_quantity`.
+
+    Extraction meets phrases the curated figures never need — ranges (3至5亿元), percentages,
+    multiples, areas — and must still read them exactly. ``value`` is in base units (a percent as
+    a fraction: 2.86% is 0.0286); for a range it is the low end and ``value_max`` the high end,
+    else ``value_max`` is ``None``. ``counter`` and ``qualifier`` are as in :class:`ParsedNumber`.
+    """
+
+    value: float
+    value_max: float | None
     counter: str | None
     qualifier: Qualifier
 
@@ -79,24 +96,39 @@ _MAGNITUDES: dict[str, Decimal] = {
     "万": Decimal(10) ** 4,
 }
 _COUNTERS = "元家个项人批"
-_CN_DIGITS = "零〇一二两三四五六七八九"
-_CN_PLACES = "十百千万亿"
+# Unit words only parse_quantity reads: the curated units are money and companies, but a report
+# also measures land, floor space, shares and multiples. 人民币 is listed so that 3亿人民币 is
+# money, not 3亿 people.
+_QUANTITY_COUNTERS = (*_COUNTERS, "平方米", "人民币", "亩", "%", "倍")
+# Between the two ends of a range, after NFKC folding (～ -> ~, － -> -).
+_RANGE_SEPARATORS = "至到~〜–—-"
+# The characters of Chinese numerals, public so that callers can tell a numeral (两, 一千) from
+# the words around it.
+CHINESE_DIGITS = "零〇一二两三四五六七八九"
+CHINESE_PLACES = "十百千万亿"
 
 
-def _alternation(words: dict[str, Qualifier] | dict[str, Decimal]) -> str:
-    return "|".join(sorted(words, key=len, reverse=True))
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+def _number(side: str) -> str:
+    """One number of a phrase; ``side`` prefixes the group names of a range's high end."""
+    return rf"""
+    (?:
+        (?P<{side}arabic>[0-9]{{1,3}}(?:,[0-9]{{3}})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)
+        (?P<{side}magnitude>{_alternation(_MAGNITUDES)})?
+      | (?P<{side}chinese>[{CHINESE_DIGITS}{CHINESE_PLACES}]+)
+    )"""
 
 
 _PHRASE = re.compile(
     rf"""
     (?P<prefix>{_alternation(_PREFIX_WORDS)})?
-    (?:
-        (?P<arabic>[0-9]{{1,3}}(?:,[0-9]{{3}})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)
-        (?P<magnitude>{_alternation(_MAGNITUDES)})?
-      | (?P<chinese>[{_CN_DIGITS}{_CN_PLACES}]+)
-    )
+    {_number("")}
+    (?:(?P<range>[{re.escape(_RANGE_SEPARATORS)}]){_number("high_")})?
     (?P<suffix1>{_alternation(_SUFFIX_WORDS)})?
-    (?P<counter>[{_COUNTERS}])?
+    (?P<counter>{_alternation(_QUANTITY_COUNTERS)})?
     (?P<suffix2>{_alternation(_SUFFIX_WORDS)})?
     """,
     re.VERBOSE,
@@ -108,6 +140,11 @@ _EXPECTED = (
     "with 万/亿/万亿, a qualifier word (约, 超, 余, 以上, 级, ...) and one unit word "
     f"({'/'.join(_COUNTERS)})"
 )
+_EXPECTED_QUANTITY = (
+    "expected a number phrase as parse_number reads it, or a range of two numbers (3至5亿元, "
+    f"3-5家), with at most one unit word ({'/'.join(_QUANTITY_COUNTERS)})"
+)
+_WIDTH_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
 def _normalize(text: str) -> str:
@@ -115,18 +152,42 @@ def _normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def _chinese_value(raw: str, numeral: str) -> Decimal:
+def fold_width(text: str) -> str:
+    """Full-width forms (１０，３００％, ～) folded to ASCII, one character for one.
+
+    Unlike NFKC, the result has the length of ``text``, so an offset found in the folded text
+    (where one pattern reads both widths) is the offset of the same character in the original.
+    """
+    return text.translate(_WIDTH_FOLD)
+
+
+def _chinese_value(raw: str, numeral: str, expected: str) -> Decimal:
     """Value of a Chinese numeral written with place words, as reports write quantities."""
     bare = _BARE_PLACE.fullmatch(numeral)
     if bare:
         return Decimal(1000 if bare[1] == "千" else 100) * _MAGNITUDES[bare[2]]
     # 二〇二二 or 一二三 read digit by digit are years and codes, not quantities.
-    if len(numeral) > 1 and not any(ch in _CN_PLACES for ch in numeral):
-        raise NumberParseError(f"{raw!r} spells digits one by one, not a quantity; {_EXPECTED}")
+    if len(numeral) > 1 and not any(ch in CHINESE_PLACES for ch in numeral):
+        raise NumberParseError(f"{raw!r} spells digits one by one, not a quantity; {expected}")
     try:
         return Decimal(str(cn2an.cn2an(numeral, "smart")))
     except ValueError as exc:
-        raise NumberParseError(f"cannot read {raw!r} as a number: {_EXPECTED}") from exc
+        raise NumberParseError(f"cannot read {raw!r} as a number: {expected}") from exc
+
+
+def _side_value(
+    raw: str, match: re.Match[str], side: str, expected: str
+) -> tuple[Decimal, Decimal | None]:
+    """One number of a phrase: its value, and the 万/亿/万亿 it ends in (``None`` if none)."""
+    arabic = match[f"{side}arabic"]
+    if arabic:
+        word = match[f"{side}magnitude"]
+        magnitude = _MAGNITUDES[word] if word else None
+        return Decimal(arabic.replace(",", "")) * (magnitude or 1), magnitude
+    numeral = match[f"{side}chinese"]
+    word = next((m for m in _MAGNITUDES if numeral.endswith(m) and len(numeral) > len(m)), None)
+    # A Chinese numeral's magnitude (五亿) is part of its value already.
+    return _chinese_value(raw, numeral, expected), _MAGNITUDES[word] if word else None
 
 
 def _combine(qualifiers: list[Qualifier], text: str) -> Qualifier:
@@ -140,11 +201,37 @@ def _combine(qualifiers: list[Qualifier], text: str) -> Qualifier:
 
 
 def _phrase_qualifiers(match: re.Match[str]) -> list[Qualifier]:
-    qualifiers = []
+    qualifiers: list[Qualifier] = []
     if match["prefix"]:
         qualifiers.append(_PREFIX_WORDS[match["prefix"]])
     qualifiers += [_SUFFIX_WORDS[match[g]] for g in ("suffix1", "suffix2") if match[g]]
+    if match["range"]:  # the value of a range is its low end, which the figure is at least
+        qualifiers.append("at_least")
     return qualifiers
+
+
+def _read(raw: str, expected: str) -> tuple[re.Match[str], Quantity]:
+    text = _normalize(raw)
+    match = _PHRASE.fullmatch(text)
+    if match is None:
+        raise NumberParseError(f"cannot read {raw!r} as a number phrase: {expected}")
+    low, low_magnitude = _side_value(raw, match, "", expected)
+    high = None
+    if match["range"]:
+        high, high_magnitude = _side_value(raw, match, "high_", expected)
+        if low_magnitude is None and high_magnitude is not None:
+            low *= high_magnitude
+        if high <= low:
+            raise NumberParseError(f"{raw!r} is not a range from low to high; {expected}")
+    if match["counter"] == "%":
+        low, high = low / 100, (None if high is None else high / 100)
+    quantity = Quantity(
+        value=float(low),
+        value_max=None if high is None else float(high),
+        counter=match["counter"],
+        qualifier=_combine(_phrase_qualifiers(match), raw),
+    )
+    return match, quantity
 
 
 def parse_number(raw: str) -> ParsedNumber:
@@ -153,19 +240,44 @@ def parse_number(raw: str) -> ParsedNumber:
     Raises :class:`NumberParseError` naming ``raw`` when the phrase is not exactly one number
     with optional magnitude, qualifier words and unit word, or when its words contradict each
     other (约640余家): a range, a second number or trailing text is never silently dropped.
+    The curated units are money and companies, so a percentage or an area is refused here;
+    :func:`parse_quantity` reads those.
     """
-    text = _normalize(raw)
-    match = _PHRASE.fullmatch(text)
-    if match is None:
-        raise NumberParseError(f"cannot read {raw!r} as a number phrase: {_EXPECTED}")
-    if match["arabic"]:
-        value = Decimal(match["arabic"].replace(",", ""))
-        if match["magnitude"]:
-            value *= _MAGNITUDES[match["magnitude"]]
-    else:
-        value = _chinese_value(raw, match["chinese"])
-    qualifier = _combine(_phrase_qualifiers(match), raw)
-    return ParsedNumber(value=float(value), counter=match["counter"], qualifier=qualifier)
+    match, quantity = _read(raw, _EXPECTED)
+    if match["range"] or (quantity.counter is not None and quantity.counter not in _COUNTERS):
+        raise NumberParseError(f"cannot read {raw!r} as one number phrase: {_EXPECTED}")
+    return ParsedNumber(
+        value=quantity.value, counter=quantity.counter, qualifier=quantity.qualifier
+    )
+
+
+def parse_quantity(raw: str) -> Quantity:
+    """Read a number phrase as extraction meets it: "3至5亿元", "2.86%", "增长3倍", "12万平方米".
+
+    Everything :func:`parse_number` reads, plus ranges (3至5亿元, 3-5亿元, 3～5亿元: the
+    magnitude written once applies to both ends; qualifier ``at_least``, as the value is the low
+    end) and the unit words 平方米, 人民币, 亩, % and 倍. Raises :class:`NumberParseError` like
+    :func:`parse_number`, and for a range whose ends are not in increasing order.
+    """
+    return _read(raw, _EXPECTED_QUANTITY)[1]
+
+
+def find_number_phrases(text: str) -> Iterator[tuple[int, int]]:
+    """Where the phrases :func:`parse_quantity` reads stand in running text, as (start, end).
+
+    Each phrase is as long as the grammar allows (1.3572亿元, not 1.3572). A leading word that
+    only states the number (达到1.3572亿元) or merely ends another word (签约10家: 约 there
+    belongs to 签约) is left out, so ``text[start:end]`` is the phrase a curator copies as raw;
+    a bound word (超千亿, 约3亿元) stays in. Whether the phrase is a figure at all — a year, a
+    name like 618 — is for the caller to judge.
+    """
+    for match in _PHRASE.finditer(fold_width(text)):
+        start, prefix = match.start(), match["prefix"]
+        if prefix and (
+            _PREFIX_WORDS[prefix] == "exact" or _ends_other_word(text[start - 1 : start], prefix)
+        ):
+            start += len(prefix)
+        yield start, match.end()
 
 
 def _before_qualifier(before: str) -> Qualifier | None:
@@ -175,11 +287,13 @@ def _before_qualifier(before: str) -> Qualifier | None:
         tail = tail[:-1]
     for word in _BEFORE_WORDS_LONGEST_FIRST:
         if tail.endswith(word):
-            preceding = tail[-len(word) - 1 : -len(word)]
-            if preceding and preceding in _NOT_A_BOUND_AFTER.get(word, ""):
-                return None
-            return _BEFORE_WORDS[word]
+            return None if _ends_other_word(tail[: -len(word)], word) else _BEFORE_WORDS[word]
     return None
+
+
+def _ends_other_word(before: str, word: str) -> bool:
+    """Whether ``word`` (约, 近), standing right after ``before``, ends 签约 or 附近 instead."""
+    return bool(before) and before[-1] in _NOT_A_BOUND_AFTER.get(word, "")
 
 
 def _after_qualifier(after: str) -> Qualifier | None:
@@ -187,6 +301,21 @@ def _after_qualifier(after: str) -> Qualifier | None:
         if after.startswith(word):
             return qualifier
     return None
+
+
+# Between the names of a list ending in 等 (魏桥纺织、华纺股份…等), as curators write them.
+_LIST_SEPARATORS = re.compile("[、，,及和与]")
+
+
+def count_listed_names(raw: str) -> int:
+    """How many names a list such as "魏桥纺织、华纺股份、亚光家纺等" gives.
+
+    A report often names the members instead of counting them; the count of names is then the
+    figure (a lower bound, because of 等). Names are separated by 、 or a comma, or joined by
+    及/和/与 before the last one.
+    """
+    names = _LIST_SEPARATORS.split(raw.strip().removesuffix("等"))
+    return sum(1 for name in names if name.strip())
 
 
 def detect_qualifier(before: str, raw: str, after: str = "") -> Qualifier:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from metrics.errors import NumberParseError, Problem
-from metrics.numbers import ParsedNumber, detect_qualifier, parse_number
+from metrics.numbers import ParsedNumber, count_listed_names, detect_qualifier, parse_number
 from metrics.schema import Descriptor, ProblemList
 
 
@@ -31,10 +31,6 @@ class Tables:
 
     def path(self, name: str) -> str:
         return self.paths[name]
-
-
-# Separators between the names of an enumeration (魏桥纺织、华纺股份…等) in a raw string.
-_LIST_SEPARATORS = "、，,及和与"
 
 
 def check_foreign_keys(descriptor: Descriptor, tables: Tables, problems: ProblemList) -> None:
@@ -198,10 +194,7 @@ def check_figure_numbers(tables: Tables, problems: ProblemList) -> None:
 
 
 def _check_enumeration(file: str, row: int, fig: pd.Series, problems: ProblemList) -> None:
-    names = fig["raw"].removesuffix("等")
-    for sep in _LIST_SEPARATORS:
-        names = names.replace(sep, "、")
-    count = len([n for n in names.split("、") if n.strip()])
+    count = count_listed_names(fig["raw"])
     if pd.notna(fig["value"]) and fig["value"] != count:
         problems.append(
             Problem(

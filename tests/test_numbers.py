@@ -16,9 +16,14 @@ from metrics.numbers import (
     QUALIFIERS,
     ParsedNumber,
     Qualifier,
+    Quantity,
+    count_listed_names,
     detect_qualifier,
+    find_number_phrases,
+    fold_width,
     format_value,
     parse_number,
+    parse_quantity,
 )
 
 # (raw, value, counter, qualifier); values compared with == because normalization must be exact.
@@ -128,6 +133,11 @@ REJECTED = [
     "10家家",
     "10公里",  # unknown unit word
     "2.86%",
+    # Read by parse_quantity only: no curated unit measures them.
+    "3倍",
+    "500亩",
+    "12万平方米",
+    "3亿人民币",
 ]
 
 
@@ -339,3 +349,121 @@ def test_any_written_amount_parses_back_to_its_value(digits, magnitude, counter,
     assert parsed.value == float(digits * magnitude[1])
     assert parsed.counter == (counter or None)
     assert parsed.qualifier == "exact"
+
+
+# (raw, value, value_max, counter, qualifier): what extraction meets beyond parse_number.
+QUANTITY_CASES = [
+    ("1.3572亿元", 135_720_000.0, None, "元", "exact"),  # everything parse_number reads
+    ("640余家", 640.0, None, "家", "more_than"),
+    ("3至5亿元", 3e8, 5e8, "元", "at_least"),  # 亿 written once applies to both ends
+    ("3-5亿元", 3e8, 5e8, "元", "at_least"),
+    ("3～5亿元", 3e8, 5e8, "元", "at_least"),
+    ("3~5亿元", 3e8, 5e8, "元", "at_least"),
+    ("3亿至5亿元", 3e8, 5e8, "元", "at_least"),
+    ("1.5到2万亿元", 1.5e12, 2e12, "元", "at_least"),
+    ("三至五家", 3.0, 5.0, "家", "at_least"),
+    ("三千至五千万元", 3e7, 5e7, "元", "at_least"),  # 3000万 to 5000万
+    ("十万至二十万", 1e5, 2e5, None, "at_least"),
+    ("3至5家以上", 3.0, 5.0, "家", "at_least"),
+    ("2.86%", 0.0286, None, "%", "exact"),
+    ("１２．５％", 0.125, None, "%", "exact"),
+    ("3%", 0.03, None, "%", "exact"),
+    ("5至10%", 0.05, 0.1, "%", "at_least"),
+    ("3倍", 3.0, None, "倍", "exact"),
+    ("500亩左右", 500.0, None, "亩", "approx"),
+    ("12万平方米", 120_000.0, None, "平方米", "exact"),
+    ("1.5亿人民币", 1.5e8, None, "人民币", "exact"),
+    ("3亿人", 3e8, None, "人", "exact"),  # 人民币 is not 人
+]
+
+
+@pytest.mark.parametrize(("raw", "value", "value_max", "counter", "qualifier"), QUANTITY_CASES)
+def test_parse_quantity(
+    raw: str, value: float, value_max: float | None, counter: str | None, qualifier: str
+) -> None:
+    assert parse_quantity(raw) == Quantity(value, value_max, counter, qualifier)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["", "abc", "5至3家", "3至3家", "3至", "至5家", "3%至5%", "10公里", "3至5至7家", "-5家"],
+)
+def test_parse_quantity_rejects(raw: str) -> None:
+    with pytest.raises(NumberParseError) as excinfo:
+        parse_quantity(raw)
+    assert repr(raw) in str(excinfo.value)
+    assert "expected" in str(excinfo.value)
+
+
+def test_parse_quantity_rejects_a_bounded_range() -> None:
+    # A range is at least its low end; 约 claims it is about one value: the words disagree.
+    with pytest.raises(NumberParseError, match="ambiguous"):
+        parse_quantity("约3至5亿元")
+
+
+def test_detect_qualifier_reads_ranges() -> None:
+    assert detect_qualifier("预计投资", "3至5亿元", "。") == "at_least"
+    with pytest.raises(NumberParseError, match="ambiguous"):
+        detect_qualifier("投资约", "3至5亿元")
+
+
+@given(
+    low=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999"), places=2),
+    step=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999"), places=2),
+    separator=st.sampled_from(["至", "到", "-", "～", "~"]),
+    magnitude=st.sampled_from([("", 1), ("万", 10**4), ("亿", 10**8)]),
+)
+def test_any_written_range_parses_to_both_ends(low, step, separator, magnitude):
+    high = low + step
+    text = f"{format(low.normalize(), 'f')}{separator}{format(high.normalize(), 'f')}"
+    parsed = parse_quantity(text + magnitude[0] + "元")
+    assert parsed.value == float(low * magnitude[1])
+    assert parsed.value_max == float(high * magnitude[1])
+    assert parsed.qualifier == "at_least"
+
+
+# (text, the raw strings found): a verb that only states the number is left out, a bound stays.
+FIND_CASES = [
+    ("销售总额就达到1.3572亿元，远超了活动预期目标", ["1.3572亿元"]),
+    ("全国超千亿产值纺织产业集群", ["超千亿"]),
+    ("现场签约10家企业", ["10家"]),  # 约 ends 签约
+    ("入驻企业约100家", ["约100家"]),
+    ("附近3家物流企业", ["3家"]),  # 近 ends 附近
+    ("入驻企业不少于5家", ["不少于5家"]),
+    ("投资3至5亿元，带动就业2000人", ["3至5亿元", "2000人"]),
+    ("本次签约企业１０家", ["１０家"]),
+    ("2017年5月", ["2017", "5"]),  # found; the caller judges they are dates
+    ("没有数字", []),
+]
+
+
+@pytest.mark.parametrize(("text", "raws"), FIND_CASES)
+def test_find_number_phrases(text: str, raws: list[str]) -> None:
+    assert [text[a:b] for a, b in find_number_phrases(text)] == raws
+
+
+def test_every_phrase_found_parses() -> None:
+    text = "；".join(case[0] for case in FIND_CASES)
+    for start, end in find_number_phrases(text):
+        parse_quantity(text[start:end])
+
+
+def test_fold_width_keeps_every_offset() -> None:
+    text = "签约１０家，增长１２．５％，３～５亿元　共计"
+    folded = fold_width(text)
+    assert len(folded) == len(text)
+    assert folded == "签约10家,增长12.5%,3~5亿元 共计"
+
+
+@pytest.mark.parametrize(
+    ("raw", "count"),
+    [
+        ("魏桥纺织、华纺股份、亚光家纺、愉悦家纺、东方地毯等", 5),
+        ("甲公司、乙公司和丙公司等", 3),
+        ("甲公司，乙公司及丙公司等", 3),
+        ("甲公司等", 1),
+        ("甲公司、、乙公司等", 2),
+    ],
+)
+def test_count_listed_names(raw: str, count: int) -> None:
+    assert count_listed_names(raw) == count
