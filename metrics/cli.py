@@ -1,4 +1,4 @@
-"""Command line: ``python -m metrics validate``, ``figures`` and ``export``.
+"""Command line: ``python -m metrics validate``, ``figures``, ``export``, ``extract``, ``add``.
 
 Exit status: 0 success; 1 the dataset is invalid (every problem is printed); 2 a bad command line
 or filter value; 3 the output file cannot be written.
@@ -17,8 +17,10 @@ import pandas as pd
 
 from metrics.dataset import DATA_DIR_VARIABLE, Dataset, load, resolve_data_dir
 from metrics.errors import DataValidationError, QueryError
+from metrics.excel import write_table
 from metrics.export import export_file, export_filename
-from metrics.merge import ReviewError, add_report
+from metrics.extract import extract_from_dataset, review_frame
+from metrics.merge import ReviewError, add_report, read_report
 from metrics.present import LANGS, figure_records
 from metrics.query import Filters, resolve_filters, select_figures
 
@@ -121,6 +123,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE.xlsx",
         help="the workbook to write; a directory gets a name made from the filters and the date",
     )
+    extract = commands.add_parser(
+        "extract",
+        parents=[common],
+        help="list candidate figures in a report's text, with guesses, for review",
+    )
+    extract.add_argument("report", metavar="REPORT.txt", help="the report text, UTF-8")
+    extract.add_argument("--source-id", help="id the report will get (default: its file name)")
+    extract.add_argument(
+        "--format",
+        choices=("csv", "xlsx", "table"),
+        default="csv",
+        help="csv (default, to standard output), xlsx (needs -o) or table",
+    )
+    extract.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
     add = commands.add_parser(
         "add",
         parents=[common],
@@ -151,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _validate(dataset)
     if args.command == "add":
         return _add(args)
+    if args.command == "extract":
+        return _extract(dataset, args)
     try:
         filters = resolve_filters(
             dataset,
@@ -183,6 +201,51 @@ def _export(dataset: Dataset, filters: Filters, lang: str, output: Path) -> int:
         return EXIT_OUTPUT
     print(f"wrote {output}: {summary.figures} figures; sheets {', '.join(summary.sheets)}")
     return 0
+
+
+def _extract(dataset: Dataset, args: argparse.Namespace) -> int:
+    report = Path(args.report)
+    try:
+        text, _ = read_report(report)
+    except ReviewError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    frame = review_frame(extract_from_dataset(dataset, text), args.source_id or report.stem)
+    if args.format == "xlsx":
+        if not args.output:
+            print("error: --format xlsx needs -o FILE.xlsx", file=sys.stderr)
+            return EXIT_USAGE
+        write_table(frame, args.output, "candidates")
+    elif args.format == "table":
+        _print_table(
+            frame[
+                [
+                    "figure_id",
+                    "raw",
+                    "value",
+                    "unit",
+                    "qualifier",
+                    "metric",
+                    "city",
+                    "industry",
+                    "period_start",
+                    "period_end",
+                ]
+            ]
+        )
+    elif args.output:
+        frame.to_csv(args.output, index=False, lineterminator="\n")
+    else:
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    print(f"{len(frame)} candidate figures in {report}", file=sys.stderr)
+    return 0
+
+
+def _print_table(frame: pd.DataFrame) -> None:
+    with pd.option_context(
+        "display.unicode.east_asian_width", True, "display.width", 250, "display.max_colwidth", 60
+    ):
+        print(frame.to_string(index=False))
 
 
 def _add(args: argparse.Namespace) -> int:
@@ -238,16 +301,7 @@ def _figures(dataset: Dataset, filters: Filters, lang: str, fmt: str) -> int:
             table["industry"] = [
                 " | ".join(english[i] for i in s.split("|")) for s in table["industry"]
             ]
-        table = table[list(_TABLE_COLUMNS[lang])].rename(columns=_TABLE_COLUMNS[lang])
-        with pd.option_context(
-            "display.unicode.east_asian_width",
-            True,
-            "display.width",
-            250,
-            "display.max_colwidth",
-            60,
-        ):
-            print(table.to_string(index=False))
+        _print_table(table[list(_TABLE_COLUMNS[lang])].rename(columns=_TABLE_COLUMNS[lang]))
     return 0
 
 

@@ -10,8 +10,11 @@ it (https://owasp.org/www-community/attacks/CSV_Injection).
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -84,3 +87,16 @@ def set_widths(sheet: WriteOnlyWorksheet, widths: list[float]) -> None:
     """Column widths in characters (a CJK character counts about two)."""
     for index, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, sheet_name: str) -> None:
+    """One sheet with ``frame``: bold frozen header, autofilter, formula-safe text cells."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_name)
+    sheet.freeze_panes = "A2"
+    cells = CellWriter(sheet)
+    sheet.append([cells.text(column, bold=True) for column in frame.columns])
+    for values in frame.itertuples(index=False, name=None):
+        sheet.append([cells.text(v) if guard(v) else v for v in values])
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
+    workbook.save(path)

@@ -28,6 +28,21 @@ _TRUE = {"true", "yes", "y", "1", "是"}
 _FALSE = {"false", "no", "n", "0", "否", ""}
 
 
+# The columns a reviewer fills in, put first in a review file made by ``extract``: whether to
+# keep the row, the new figure's id (suggested) and labels, and optional links and notes.
+REVIEW_COLUMNS = (
+    "keep",
+    "figure_id",
+    "label_zh",
+    "label_en",
+    "event_id",
+    "date_inference",
+    "notes_zh",
+    "notes_en",
+    "source_id",
+)
+
+
 class ReviewError(MetricsError):
     """The report or the reviewed file cannot be used; nothing was changed."""
 
@@ -58,7 +73,7 @@ def add_report(
     directory = resolve_data_dir(data_dir)
     load(directory)  # refuse to merge into a dataset that is already wrong
     report = Path(report)
-    text, raw_bytes = _read_report(report)
+    text, raw_bytes = read_report(report)
     source_id = source_id or report.stem
     rows = _read_review(Path(reviewed))
     figures_path = directory / "figures.csv"
@@ -125,7 +140,8 @@ def add_report(
     )
 
 
-def _read_report(path: Path) -> tuple[str, bytes]:
+def read_report(path: Path) -> tuple[str, bytes]:
+    """A report's text and bytes; refuses what is too big, binary or not UTF-8."""
     try:
         size = path.stat().st_size
     except OSError as exc:

@@ -269,3 +269,49 @@ def test_add_command_reports_and_exits_by_outcome(data_copy, tmp_path, report, c
     assert main(["add", str(report), str(bad), "--data", str(data_copy)]) == 1
     err = capsys.readouterr().err
     assert "would be invalid" in err and "unchanged" in err
+
+
+def test_round_trip_extract_review_add_validate(data_copy, tmp_path, report, capsys):
+    """As an analyst works: extract candidates, edit the review file, add it, validate."""
+    candidates = tmp_path / "candidates.csv"
+    assert main(["extract", str(report), "--data", str(data_copy), "-o", str(candidates)]) == 0
+    review = pd.read_csv(candidates, dtype=str, keep_default_na=False)
+    assert list(review["raw"]) == ["超过2亿元", "120余家"]
+    assert list(review["figure_id"]) == ["010-anhui-goods-festival-1", "010-anhui-goods-festival-2"]
+    assert list(review["qualifier"]) == ["more_than", "more_than"]
+    # The reviewer's part: labels, the industries and the period the guesses left open.
+    review["label_zh"] = ["皖美好物电商节：京东销售额", "皖美好物电商节：参与企业"]
+    review["label_en"] = ["Anhui goods festival: JD sales", "Anhui goods festival: companies"]
+    review["industry"] = ["食品|家电", "食品"]
+    review[["period_start", "period_end", "period_precision"]] = [
+        "2019-03-01",
+        "2019-03-31",
+        "month",
+    ]
+    review["date_inferred"] = "false"
+    edited = tmp_path / "reviewed.csv"
+    review.to_csv(edited, index=False)
+    args = ["add", str(report), str(edited), "--data", str(data_copy)]
+    assert main(args) == 0
+    assert main(["validate", "--data", str(data_copy)]) == 0
+    figures = metrics.load(data_copy).figure_view.set_index("figure_id")
+    assert figures.at["010-anhui-goods-festival-1", "value"] == 200_000_000
+    assert figures.at["010-anhui-goods-festival-1", "metric"] == "campaign_sales"
+    before = fingerprint(data_copy)
+    assert main(args) == 0  # a second add changes nothing
+    assert fingerprint(data_copy) == before
+    assert "0 figures added, 2 already present" in capsys.readouterr().out
+
+
+def test_extract_writes_a_formula_safe_xlsx_and_a_table(data_copy, tmp_path, report, capsys):
+    out = tmp_path / "candidates.xlsx"
+    assert main(["extract", str(report), "--format", "xlsx", "-o", str(out)]) == 0
+    frame = pd.read_excel(out, dtype=str)
+    assert list(frame["raw"]) == ["超过2亿元", "120余家"]
+    assert main(["extract", str(report), "--format", "table"]) == 0
+    assert "超过2亿元" in capsys.readouterr().out
+    assert main(["extract", str(report), "--format", "xlsx"]) == 2  # xlsx needs -o
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01binary")
+    assert main(["extract", str(bad)]) == 2
+    assert "not a text file" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 
 import pytest
 
@@ -28,7 +29,8 @@ def test_readme_shows_every_command_and_its_options(command):
     for action in _subcommands()[command]._actions:
         for option in action.option_strings:
             if option.startswith("--") and option != "--help":
-                assert f"`{option}" in README or f" {option} " in README, option
+                # `--option`, a usage line's [--option …], or --option in running text
+                assert re.search(rf"[`\[ ]{re.escape(option)}\b", README), option
 
 
 def test_readme_names_every_table_of_the_data_package():
