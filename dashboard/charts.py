@@ -439,7 +439,8 @@ def city_map(dataset: Dataset, filters: Filters, metric: str, lang: str) -> go.F
     )
     # One degree of latitude is longer than one of longitude at China's latitudes (~cos 35°).
     fig.update_yaxes(
-        range=list(CHINA_LAT),
+        # Widened for cities further south than the mainland view (三沙 is at 16.8°N).
+        range=[min(CHINA_LAT[0], float(rows["latitude"].min()) - 1.5), CHINA_LAT[1]],
         showgrid=True,
         gridcolor="#eef2f7",
         zeroline=False,

@@ -23,6 +23,7 @@ from metrics.extract import extract_from_dataset, review_frame
 from metrics.merge import ReviewError, add_report, read_report
 from metrics.present import LANGS, figure_records
 from metrics.query import Filters, resolve_filters, select_figures
+from metrics.synth import synthesize
 
 EXIT_INVALID_DATA = 1
 EXIT_USAGE = 2
@@ -137,6 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="csv (default, to standard output), xlsx (needs -o) or table",
     )
     extract.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    synth = commands.add_parser(
+        "synth", help="write a synthetic national-scale dataset that passes validation"
+    )
+    synth.add_argument("--figures", type=int, required=True, metavar="N")
+    synth.add_argument(
+        "-o", "--output", required=True, metavar="DIR", help="an empty or new directory"
+    )
+    synth.add_argument("--seed", type=int, default=2018, help="random seed (default 2018)")
     add = commands.add_parser(
         "add",
         parents=[common],
@@ -158,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # Chinese must print even under LANG=C
         stream.reconfigure(encoding="utf-8")  # type: ignore[attr-defined]
     args = build_parser().parse_args(argv)
+    if args.command == "synth":
+        return _synth(args)
     try:
         dataset = load(args.data)
     except DataValidationError as exc:
@@ -246,6 +257,22 @@ def _print_table(frame: pd.DataFrame) -> None:
         "display.unicode.east_asian_width", True, "display.width", 250, "display.max_colwidth", 60
     ):
         print(frame.to_string(index=False))
+
+
+def _synth(args: argparse.Namespace) -> int:
+    if args.figures < 1:
+        print("error: --figures must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        out = synthesize(args.figures, args.output, seed=args.seed)
+    except (FileExistsError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_OUTPUT
+    print(
+        f"wrote {args.figures:,} synthetic figures to {out}; check with: "
+        f"python -m metrics validate --data {out}"
+    )
+    return 0
 
 
 def _add(args: argparse.Namespace) -> int:
