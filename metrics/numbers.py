@@ -318,6 +318,16 @@ def count_listed_names(raw: str) -> int:
     return sum(1 for name in names if name.strip())
 
 
+def qualifier_context(before: str, after: str) -> tuple[str, str]:
+    """The parts of ``before`` and ``after`` that :func:`detect_qualifier` can read.
+
+    Only the words touching a number bear on its qualifier; callers checking a million figures
+    cache on this instead of the whole sentence. Two spare characters cover width folding.
+    """
+    longest_after = max(map(len, _AFTER_WORDS))
+    return before[-(_BEFORE_TAIL + 2) :], after[: longest_after + 2]
+
+
 def detect_qualifier(before: str, raw: str, after: str = "") -> Qualifier:
     """The qualifier the wording around a quoted number implies.
 
