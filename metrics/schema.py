@@ -166,15 +166,23 @@ def read_table(data_dir: Path, resource: Resource, problems: ProblemList) -> pd.
     if missing:
         return None
 
+    key_fields = set(resource.primary_key) | {own for own, _, _ in resource.foreign_keys}
     for spec in resource.fields:
-        frame[spec.name] = _check_field(name, frame, spec, problems)
+        frame[spec.name] = _check_field(name, frame, spec, problems, is_key=spec.name in key_fields)
     _check_primary_key(name, frame, resource, problems)
     return frame[list(expected)]
 
 
-def _check_field(file: str, frame: pd.DataFrame, spec: Field, problems: ProblemList) -> pd.Series:
-    text = frame[spec.name].str.strip()
-    if not text.equals(frame[spec.name]):
+def _check_field(
+    file: str, frame: pd.DataFrame, spec: Field, problems: ProblemList, *, is_key: bool
+) -> pd.Series:
+    # Stray spaces break matching in keys, references, codes and typed values; in free text
+    # (quotes, labels, notes) they are harmless, and stripping a million quotes costs seconds.
+    free_text = (
+        spec.type == "string" and not is_key and not ({"enum", "pattern"} & set(spec.constraints))
+    )
+    text = frame[spec.name] if free_text else frame[spec.name].str.strip()
+    if not free_text and not text.equals(frame[spec.name]):
         problems.rows(
             file,
             frame,
