@@ -44,6 +44,7 @@ validate: $(VENV)/.runtime
 
 ## bench: benchmarks (not part of make test); results go to benchmarks/README.md by hand
 bench: $(VENV)/.test
+	$(BIN)/python benchmarks/load_bench.py --figures 1000000 --repeat 3
 	$(BIN)/python benchmarks/export_bench.py --figures 100000 --repeat 3
 
 ## screenshot: remake docs/screenshot-zh.png, the README's picture of the Chinese view

@@ -1,0 +1,88 @@
+"""Benchmark: load and validate a synthetic dataset, against bare pandas reading the same CSVs.
+
+    .venv/bin/python benchmarks/load_bench.py [--figures 1000000] [--repeat 3]
+
+The dataset is made once by ``python -m metrics synth`` (seeded) in a temporary directory.
+Each measurement is a fresh process: wall time of the load alone, and the peak resident set of
+that process (VmHWM), which is what a server worker holds after start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _peak_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM")
+
+
+def measure(method: str, data: str) -> dict[str, float]:
+    sys.path.insert(0, str(ROOT))
+    import pandas as pd
+
+    import metrics
+
+    start = time.perf_counter()
+    if method == "metrics.load":
+        metrics.load(data)
+    else:  # the floor: reading every table as text, no typing, no rules
+        for path in sorted(Path(data).rglob("*.csv")):
+            pd.read_csv(path, dtype=str, keep_default_na=False)
+    return {"seconds": time.perf_counter() - start, "peak_mib": _peak_mib()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--figures", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(*args.child)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        data = str(Path(tmp) / "data")
+        subprocess.run(
+            [sys.executable, "-m", "metrics", "synth", "--figures", str(args.figures), "-o", data],
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+        )
+        runs: dict[str, list[dict[str, float]]] = {"metrics.load": [], "pandas.read_csv": []}
+        for _ in range(args.repeat):
+            for method in runs:
+                child = subprocess.run(
+                    [sys.executable, __file__, "--child", method, data],
+                    check=True,
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                )
+                runs[method].append(json.loads(child.stdout.strip().splitlines()[-1]))
+    medians = {m: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for m, rs in runs.items()}
+    ours, base = medians["metrics.load"], medians["pandas.read_csv"]
+    print(f"Load + validate {args.figures:,} synthetic figures, median of {args.repeat} runs")
+    print("| method | median time (s) | peak resident memory (MiB) |")
+    print("|---|---|---|")
+    print(f"| metrics.load (typed, every rule) | {ours['seconds']:.1f} | {ours['peak_mib']:.0f} |")
+    print(f"| pandas.read_csv, text only | {base['seconds']:.1f} | {base['peak_mib']:.0f} |")
+    print(
+        f"metrics.load / read_csv: time {ours['seconds'] / base['seconds']:.2f}x, "
+        f"memory {ours['peak_mib'] / base['peak_mib']:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
