@@ -19,6 +19,7 @@ from dashboard.layout import build_layout
 def create_app(data_dir: str | None = None) -> Dash:
     """Build the Dash app on the dataset in ``data_dir`` (default: see :func:`metrics.load`)."""
     dataset = metrics.load(data_dir)
+    dataset.figure_view  # noqa: B018 - built once at start-up, not on the first request
     app = Dash(
         __name__,
         title="区域数字经济指标",

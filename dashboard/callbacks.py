@@ -238,20 +238,33 @@ def register(app: Dash, dataset: Dataset) -> None:
     @app.callback(
         Output("table", "columns"),
         Output("table", "data"),
+        Output("table", "page_current"),
+        Output("table", "page_count"),
         Output("table", "style_data_conditional"),
         Output("empty", "children"),
         Output("empty", "hidden"),
         Input("state", "data"),
+        Input("table", "page_current"),
+        Input("table", "sort_by"),
     )
-    def render_table(data):
+    def render_table(data, page, sort_by):
         state = ViewState.from_dict(data)
-        columns, rows = panels.table_rows(dataset, state)
+        page = 0 if ctx.triggered_id == "state" else page  # a new view starts on its first page
+        result = panels.table_page(dataset, state, page, sort_by)
         selected = (
             [{"if": {"filter_query": f'{{id}} = "{state.figure}"'}, "backgroundColor": "#fff3c4"}]
             if state.figure
             else []
         )
-        return columns, rows, selected, t("empty", state.lang), bool(rows)
+        return (
+            result.columns,
+            result.rows,
+            result.page,
+            result.page_count,
+            selected,
+            t("empty", state.lang),
+            result.total > 0,
+        )
 
     @app.callback(
         Output("download", "data"),

@@ -50,8 +50,12 @@ def _base(
 ) -> go.Figure:
     """Title, fonts, and the lines under the plot: notes, then the source line."""
     titles = _source_titles(dataset, source_ids, lang)
-    # One report per line: two long titles on one line run off a half-width chart.
-    sources = [t("source_line", lang, titles=titles[0]), *titles[1:]] if titles else []
+    # One report per line: two long titles on one line run off a half-width chart. Past a
+    # few reports a chart names how many; the figures table lists each figure's report.
+    if len(titles) > SOURCES_NAMED:
+        sources = [t("source_many", lang, n=len(titles))]
+    else:
+        sources = [t("source_line", lang, titles=titles[0]), *titles[1:]] if titles else []
     lines = [*notes, *sources]
     fig.update_layout(
         title={"text": title, "x": 0.01, "font": {"size": 16}},
@@ -88,6 +92,16 @@ def _source_titles(dataset: Dataset, source_ids: Iterable[str], lang: str) -> li
         for i in ids
         if i in sources.index
     ]
+
+
+SOURCES_NAMED = 3
+IDS_SHOWN = 3  # a hover names a few figures; at national scale a bar may hold thousands
+
+
+def id_list(ids: tuple[str, ...]) -> str:
+    """The first few figure ids and how many more: what a tooltip can show."""
+    shown = ", ".join(ids[:IDS_SHOWN])
+    return shown + (f" … (+{len(ids) - IDS_SHOWN})" if len(ids) > IDS_SHOWN else "")
 
 
 def _say_empty(fig: go.Figure, lang: str, *, y: float) -> go.Figure:
@@ -144,7 +158,14 @@ def sales_by_city_industry(dataset: Dataset, filters: Filters, lang: str) -> go.
     }
     parts = result.cell_parts
     has_shared = set(map(tuple, parts.loc[parts["shared"], ["city", "industry"]].to_numpy()))
-    own = parts[~parts["shared"]].set_index(["city", "industry"])["value"]
+    own_parts = parts[~parts["shared"]]
+    own = dict(
+        zip(
+            zip(own_parts["city"], own_parts["industry"], strict=True),
+            own_parts["value"],
+            strict=True,
+        )
+    )
     fig = go.Figure()
     for (industry, shared), group in parts.groupby(["industry", "shared"], sort=False):
         keys = list(zip(group["city"], group["industry"], strict=True))
@@ -171,7 +192,7 @@ def sales_by_city_industry(dataset: Dataset, filters: Filters, lang: str) -> go.
                 "pattern": _patterns(PATTERNS[q] for q in group["qualifier"]),
             },
             customdata=[
-                [c, industry, p, ", ".join(ids)]
+                [c, industry, p, id_list(ids)]
                 for c, p, ids in zip(group["city"], part_text, group["figure_ids"], strict=True)
             ],
             hovertemplate="%{x} · " + name + "<br>%{customdata[2]}<br>%{customdata[3]}"

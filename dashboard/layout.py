@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dash import dash_table, dcc, html
 
+from dashboard.panels import PAGE_SIZE
 from dashboard.urlstate import DEFAULT_MAP_METRIC
 from metrics import Dataset
 from metrics.present import names
@@ -175,8 +176,13 @@ def build_layout(dataset: Dataset) -> html.Div:
                                 id="table",
                                 columns=[],
                                 data=[],
-                                sort_action="native",
-                                page_size=10,
+                                # Paged and sorted on the server: the browser gets one page.
+                                page_action="custom",
+                                page_current=0,
+                                page_size=PAGE_SIZE,
+                                sort_action="custom",
+                                sort_mode="single",
+                                sort_by=[],
                                 style_as_list_view=True,
                                 cell_selectable=True,
                                 style_cell={

@@ -3,7 +3,7 @@ figures table, the source passage and the line describing the current filters.""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from dash import html
 
@@ -14,6 +14,8 @@ from metrics.facts import source_passage
 from metrics.present import figure_records, format_amount, names
 from metrics.query import aggregate, search_figures, select_figures
 
+LINKS_SHOWN = 10
+TARGETS_SHOWN = 5
 TABLE_COLUMNS = ("city", "industry", "metric", "value", "period", "label", "quote", "source")
 
 
@@ -47,7 +49,10 @@ def kpi_cards(dataset: Dataset, state: ViewState) -> list[html.Div]:
                 approximate=total["approximate"],
             )
             detail = t("kpi_figures", lang, n=n)
-        links = [_figure_link(fid, f"[{i}]") for i, fid in enumerate(total["figure_ids"], 1)]
+        ids = total["figure_ids"]
+        links = [_figure_link(fid, f"[{i}]") for i, fid in enumerate(ids[:LINKS_SHOWN], 1)]
+        if len(ids) > LINKS_SHOWN:  # the table lists them all; a card names the first few
+            links.append(html.Span(t("more_figures", lang, n=len(ids) - LINKS_SHOWN)))
         cards.append(
             html.Div(
                 [
@@ -67,7 +72,7 @@ def kpi_cards(dataset: Dataset, state: ViewState) -> list[html.Div]:
             )
         )
     targets = select_figures(dataset, replace(filters, metric=("output_target",)))
-    records = figure_records(dataset, targets, lang)
+    records = figure_records(dataset, targets.iloc[:TARGETS_SHOWN], lang)
     city_names = names(dataset, "cities", lang)
     items = [
         html.Li(
@@ -80,6 +85,8 @@ def kpi_cards(dataset: Dataset, state: ViewState) -> list[html.Div]:
         )
         for rec in records.to_dict("records")
     ]
+    if len(targets) > TARGETS_SHOWN:  # targets never add up: name a few, count the rest
+        items.append(html.Li(t("more_figures", lang, n=len(targets) - TARGETS_SHOWN)))
     cards.append(
         html.Div(
             [
@@ -95,11 +102,55 @@ def kpi_cards(dataset: Dataset, state: ViewState) -> list[html.Div]:
     return cards
 
 
-def table_rows(dataset: Dataset, state: ViewState) -> tuple[list[dict], list[dict]]:
-    """Columns and rows of the figures table for the view (search text applied)."""
+PAGE_SIZE = 10
+# Table column -> the figures column it sorts by (numbers by value, periods by their start).
+_SORT_KEYS = {
+    "city": "city",
+    "industry": "industry",
+    "metric": "metric",
+    "value": "value",
+    "period": "period_start",
+    "label": "label_zh",
+    "quote": "quote",
+    "source": "source_id",
+}
+
+
+@dataclass(frozen=True)
+class TablePage:
+    """One page of the figures table: all the browser is sent, however many figures match."""
+
+    columns: list[dict]
+    rows: list[dict]
+    page: int
+    page_count: int
+    total: int
+
+
+def table_page(
+    dataset: Dataset, state: ViewState, page: int = 0, sort_by: list[dict] | None = None
+) -> TablePage:
+    """The rows of page ``page`` of the figures table, sorted on the server.
+
+    Only the page's figures are formatted and sent, so a million matching figures cost the
+    browser ten rows.
+    """
     lang = state.lang
     figures = search_figures(select_figures(dataset, state.filters()), state.q)
-    records = figure_records(dataset, figures, lang)
+    if sort_by and sort_by[0].get("column_id") in _SORT_KEYS:
+        key = _SORT_KEYS[sort_by[0]["column_id"]]
+        order = (
+            figures[key] if key == "value" or key == "period_start" else figures[key].astype(str)
+        )
+        figures = figures.iloc[
+            order.argsort(kind="stable").to_numpy()[
+                :: -1 if sort_by[0].get("direction") == "desc" else 1
+            ]
+        ]
+    page_count = max(1, -(-len(figures) // PAGE_SIZE))
+    page = min(max(0, int(page or 0)), page_count - 1)
+    shown = figures.iloc[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    records = figure_records(dataset, shown, lang)
     city_names, industry_names = names(dataset, "cities", lang), names(dataset, "industries", lang)
     inferred = t("inferred", lang)
     rows = [
@@ -120,7 +171,7 @@ def table_rows(dataset: Dataset, state: ViewState) -> tuple[list[dict], list[dic
         for rec in records.to_dict("records")
     ]
     columns = [{"id": c, "name": t(f"col_{c}", lang)} for c in TABLE_COLUMNS]
-    return columns, rows
+    return TablePage(columns, rows, page, page_count, len(figures))
 
 
 def source_panel(dataset: Dataset, state: ViewState) -> list:

@@ -89,13 +89,18 @@ class Dataset:
         """
         figures = self.tables["figures"]
         order = {name: i for i, name in enumerate(self.tables["industries"]["industry"])}
-        links = self.tables["figure_industries"].copy()
-        links["order"] = links["industry"].astype(str).map(order)
-        joined = (
-            links.sort_values(["figure_id", "order"])
-            .groupby("figure_id", observed=True)["industry"]
-            .agg(lambda s: "|".join(s.astype(str)))
+        links = self.tables["figure_industries"].astype({"figure_id": str, "industry": str})
+        links = links.assign(order=links["industry"].map(order)).sort_values(
+            ["figure_id", "order"], kind="stable"
         )
+        # Join each figure's industries without a Python call per figure: one column per
+        # position (a figure has one or two), concatenated as whole columns.
+        links["position"] = links.groupby("figure_id", sort=False).cumcount()
+        wide = links.pivot(index="figure_id", columns="position", values="industry")
+        joined = wide[0]
+        for position in wide.columns[1:]:
+            extra = wide[position]
+            joined = joined.where(extra.isna(), joined + "|" + extra.fillna(""))
         cities = self.tables["cities"].set_index("city")
         metrics = self.tables["metrics"].set_index("metric")
         view = figures.copy()

@@ -54,7 +54,13 @@ def _post_callback(url: str, output_part: str, inputs: list[dict]) -> dict:
 def test_table_callback_answers_over_http_with_every_chuzhou_figure(gunicorn_url):
     state = {"lang": "zh", "city": ["滁州"]}
     answer = _post_callback(
-        gunicorn_url, "table.data", [{"id": "state", "property": "data", "value": state}]
+        gunicorn_url,
+        "table.data",
+        [
+            {"id": "state", "property": "data", "value": state},
+            {"id": "table", "property": "page_current", "value": 0},
+            {"id": "table", "property": "sort_by", "value": []},
+        ],
     )
     rows = answer["response"]["table"]["data"]
     assert {r["id"] for r in rows} == {

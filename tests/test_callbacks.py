@@ -280,12 +280,28 @@ def test_source_panel_highlights_the_quote(dataset):
 
 
 def test_table_search_narrows_rows(dataset):
-    _, rows = panels.table_rows(dataset, ViewState(q="纺织"))
+    rows = panels.table_page(dataset, ViewState(q="纺织")).rows
     assert {r["id"] for r in rows} == {
         "binzhou-textile-cluster-output",
         "binzhou-13th-fyp-textile-target",
         "binzhou-2018-ecommerce-city-companies-signed",
     }
+
+
+def test_table_sends_one_page_and_sorts_on_the_server(data_copy):
+    import metrics
+    from benchmarks.scale import repeated
+
+    big = repeated(metrics.load(data_copy), 95)
+    first = panels.table_page(big, ViewState())
+    assert (len(first.rows), first.page_count, first.total) == (10, 10, 95)
+    last = panels.table_page(big, ViewState(), page=9)
+    assert len(last.rows) == 5 and last.page == 9
+    assert panels.table_page(big, ViewState(), page=99).page == 9  # clamped, never an error
+    by_value = panels.table_page(
+        big, ViewState(metric=("campaign_sales",)), 0, [{"column_id": "value", "direction": "desc"}]
+    )
+    assert {r["value"] for r in by_value.rows} == {"3.55亿元"}  # the largest sales first
 
 
 def test_active_filter_line_in_both_languages(dataset):
