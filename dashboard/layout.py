@@ -8,16 +8,10 @@ from dash import dash_table, dcc, html
 from dashboard.panels import PAGE_SIZE
 from dashboard.urlstate import DEFAULT_MAP_METRIC
 from metrics import Dataset
-from metrics.present import names
+from metrics.present import FILTER_TABLES, names
 
 # Filter dropdown -> the reference table whose keys are its values and whose names label them.
-OPTION_TABLES = {
-    "province": "provinces",
-    "city": "cities",
-    "industry": "industries",
-    "metric": "metrics",
-    "campaign": "events",
-}
+OPTION_TABLES = dict(FILTER_TABLES)
 
 
 def options(dataset: Dataset, table: str, lang: str) -> list[dict[str, str]]:
@@ -26,7 +20,7 @@ def options(dataset: Dataset, table: str, lang: str) -> list[dict[str, str]]:
 
 
 GRAPH_IDS = ("chart-sales", "chart-timeline", "chart-targets", "chart-companies", "chart-map")
-FILTER_IDS = ("province", "city", "industry", "metric", "campaign")
+FILTER_IDS = tuple(OPTION_TABLES)
 
 
 def _text(key: str, tag: type = html.Span, **props: object) -> html.Component:

@@ -11,7 +11,7 @@ from dashboard.i18n import t
 from dashboard.urlstate import ViewState
 from metrics import Dataset
 from metrics.facts import source_passage
-from metrics.present import figure_records, format_amount, names
+from metrics.present import chosen_names, figure_records, format_amount, names
 from metrics.query import aggregate, search_figures, select_figures
 
 LINKS_SHOWN = 10
@@ -221,19 +221,11 @@ def source_panel(dataset: Dataset, state: ViewState) -> list:
 def active_filters(dataset: Dataset, state: ViewState) -> str:
     """One line saying what the view is filtered by, in the view's language."""
     lang = state.lang
-    parts = []
-    for dimension, table in (
-        ("province", "provinces"),
-        ("city", "cities"),
-        ("industry", "industries"),
-        ("metric", "metrics"),
-        ("campaign", "events"),
-    ):
-        chosen = getattr(state, dimension)
-        if chosen:
-            labels = names(dataset, table, lang)
-            listed = t("list_sep", lang).join(labels[c] for c in chosen)
-            parts.append(f"{t(dimension, lang)}{t('colon', lang)}{listed}")
+    parts = [
+        f"{t(dimension, lang)}{t('colon', lang)}{t('list_sep', lang).join(chosen)}"
+        for dimension, chosen in chosen_names(dataset, state, lang).items()
+        if chosen
+    ]
     if state.start or state.end:
         period = f"{state.start or '…'} – {state.end or '…'}"
         parts.append(f"{t('period', lang)}{t('colon', lang)}{period}")

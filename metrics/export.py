@@ -25,7 +25,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from metrics.dataset import Dataset
 from metrics.excel import TARGET_PREFIX, CellWriter, guard, number_format, set_widths
-from metrics.present import axis_scale, check_lang, figure_records, names
+from metrics.present import axis_scale, check_lang, chosen_names, figure_records, names
 from metrics.query import Filters, aggregate, select_figures
 
 EXCEL_MAX_ROWS = 1_048_576  # rows in one worksheet, header included
@@ -301,17 +301,9 @@ def export_filename(dataset: Dataset, filters: Filters, lang: str, today: dt.dat
     without characters Windows forbids, shortened so the whole path stays well under 260.
     """
     parts = [LABELS[check_lang(lang)]["title"]]
-    for dimension, table in (
-        ("province", "provinces"),
-        ("city", "cities"),
-        ("industry", "industries"),
-        ("metric", "metrics"),
-        ("campaign", "events"),
-    ):
-        chosen = getattr(filters, dimension)
-        if chosen:
-            labels = names(dataset, table, lang)
-            parts.append("-".join(labels[c] for c in chosen))
+    parts += [
+        "-".join(chosen) for chosen in chosen_names(dataset, filters, lang).values() if chosen
+    ]
     if filters.period_start or filters.period_end:
         parts.append(f"{filters.period_start or ''}~{filters.period_end or ''}")
     stem = "_".join(parts)
@@ -371,25 +363,13 @@ def describe_filters(dataset: Dataset, filters: Filters, lang: str) -> list[tupl
         "zh": ("省份", "城市", "产业", "指标", "活动", "时间"),
         "en": ("Province", "City", "Industry", "Metric", "Campaign or event", "Period"),
     }
-    rows = []
-    for heading, (dimension, table) in zip(
-        headings[lang],
-        (
-            ("province", "provinces"),
-            ("city", "cities"),
-            ("industry", "industries"),
-            ("metric", "metrics"),
-            ("campaign", "events"),
-        ),
-        strict=False,
-    ):
-        chosen = getattr(filters, dimension)
-        text = (
-            ("、" if lang == "zh" else ", ").join(names(dataset, table, lang)[c] for c in chosen)
-            if chosen
-            else labels["all"]
+    separator = "、" if lang == "zh" else ", "
+    rows = [
+        (heading, separator.join(chosen) if chosen else labels["all"])
+        for heading, chosen in zip(
+            headings[lang], chosen_names(dataset, filters, lang).values(), strict=False
         )
-        rows.append((heading, text))
+    ]
     period = (
         f"{filters.period_start or '…'} – {filters.period_end or '…'}"
         if filters.period_start or filters.period_end

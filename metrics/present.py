@@ -154,3 +154,24 @@ def axis_scale(dataset: Dataset, max_value: float, unit: str, lang: str) -> tupl
         if max_value >= divisor:
             return divisor, label
     return 1.0, _AXIS_UNITS[lang][-1][1]
+
+
+# Filter dimension -> the reference table that names its values, in the order filters are shown.
+FILTER_TABLES = (
+    ("province", "provinces"),
+    ("city", "cities"),
+    ("industry", "industries"),
+    ("metric", "metrics"),
+    ("campaign", "events"),
+)
+
+
+def chosen_names(dataset: Dataset, filters: object, lang: str) -> dict[str, list[str]]:
+    """The display names of each filter dimension's chosen values ([] where none is chosen).
+
+    ``filters`` is anything with the dimensions as attributes: query Filters or a page view.
+    """
+    return {
+        dimension: [names(dataset, table, lang)[key] for key in getattr(filters, dimension)]
+        for dimension, table in FILTER_TABLES
+    }
