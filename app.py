@@ -10,6 +10,7 @@ import os
 import sys
 
 from dash import Dash
+from flask_compress import Compress
 
 import metrics
 from dashboard.callbacks import register
@@ -28,6 +29,9 @@ def create_app(data_dir: str | None = None) -> Dash:
     )
     app.layout = build_layout(dataset)
     register(app, dataset)
+    # Brotli/gzip for scripts and callback answers: the first load is 6.9 MB uncompressed,
+    # mostly plotly.js, which an office link should not carry raw.
+    Compress(app.server)
     return app
 
 

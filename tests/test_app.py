@@ -95,3 +95,17 @@ def test_page_loads_scripts_and_styles_only_from_the_app_itself(gunicorn_url):
     for link in links:  # and each of them is really there
         with urllib.request.urlopen(gunicorn_url + link) as response:
             assert response.status == 200, link
+
+
+def test_scripts_and_callback_answers_are_compressed(gunicorn_url):
+    """The first load is mostly plotly.js: compressed it fits an office link (issue #6)."""
+    path = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+    raw = urllib.request.urlopen(
+        urllib.request.Request(gunicorn_url + path, headers={"Accept-Encoding": "identity"})
+    ).read()
+    with urllib.request.urlopen(
+        urllib.request.Request(gunicorn_url + path, headers={"Accept-Encoding": "br, gzip"})
+    ) as response:
+        assert response.headers["Content-Encoding"] in ("br", "gzip")
+        wire = response.read()
+    assert len(wire) < len(raw) / 3
