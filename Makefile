@@ -46,6 +46,7 @@ validate: $(VENV)/.runtime
 bench: $(VENV)/.test
 	$(BIN)/python benchmarks/load_bench.py --figures 1000000 --repeat 3
 	$(BIN)/python benchmarks/export_bench.py --figures 100000 --repeat 3
+	$(BIN)/python benchmarks/first_load.py
 
 ## screenshot: remake docs/screenshot-zh.png, the README's picture of the Chinese view
 screenshot: system-deps $(VENV)/.test

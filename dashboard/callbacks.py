@@ -16,7 +16,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dashboard import charts, panels
 from dashboard.i18n import TEXT, t
 from dashboard.layout import FILTER_IDS, OPTION_TABLES, options, period_bounds
-from dashboard.urlstate import LANGS, Notice, ViewState, parse_query, to_query
+from dashboard.urlstate import Notice, ViewState, parse_query, to_query
 from metrics import Dataset
 from metrics.export import write_workbook
 
@@ -283,6 +283,3 @@ def register(app: Dash, dataset: Dataset) -> None:
     @app.callback(Output("source-body", "children"), Input("state", "data"))
     def render_source(data):
         return panels.source_panel(dataset, ViewState.from_dict(data))
-
-
-__all__ = ["LANGS", "control_values", "register", "transition"]

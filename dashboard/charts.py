@@ -245,7 +245,7 @@ def event_timeline(dataset: Dataset, filters: Filters, lang: str) -> go.Figure:
             x=group["start"],
             y=group["row"],
             mode="markers",
-            name=_kind_name(kind, lang),
+            name=t(f"kind_{kind}", lang),
             marker={
                 "symbol": [
                     KIND_SYMBOLS[kind] + ("-open" if inferred else "")
@@ -262,22 +262,6 @@ def event_timeline(dataset: Dataset, filters: Filters, lang: str) -> go.Figure:
     fig.update_xaxes(title=t("axis_date", lang), type="date", gridcolor="#e4e7eb")
     fig.update_layout(height=max(360, 60 + 34 * len(events)))
     return _base(fig, dataset, lang, title, events["source_id"], [t("timeline_note", lang)])
-
-
-_KIND_NAMES = {
-    "partnership": ("合作", "Partnership"),
-    "campaign": ("营销活动", "Campaign"),
-    "festival": ("产业节", "Festival"),
-    "conference": ("大会", "Conference"),
-    "signing": ("签约", "Signing"),
-    "award_ceremony": ("颁奖", "Awards"),
-    "plan": ("规划", "Plan"),
-}
-
-
-def _kind_name(kind: str, lang: str) -> str:
-    zh, en = _KIND_NAMES[kind]
-    return zh if lang == "zh" else en
 
 
 def _short(text: str, limit: int) -> str:

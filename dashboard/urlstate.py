@@ -13,9 +13,9 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
 
 from metrics import Dataset
+from metrics.present import LANGS
 from metrics.query import Filters, resolve_values
 
-LANGS = ("zh", "en")
 DEFAULT_MAP_METRIC = "campaign_sales"
 MAX_QUERY_LENGTH = 4000  # longer than any real view; beyond it the query is not even parsed
 MAX_VALUES = 50  # per parameter: more values than any dimension of a real dataset offers

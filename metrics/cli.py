@@ -21,7 +21,7 @@ from metrics.excel import write_table
 from metrics.export import export_file, export_filename
 from metrics.extract import extract_from_dataset, review_frame
 from metrics.merge import ReviewError, add_report, read_report
-from metrics.present import LANGS, figure_records
+from metrics.present import LANGS, figure_records, names
 from metrics.query import Filters, resolve_filters, select_figures
 from metrics.synth import synthesize
 
@@ -323,16 +323,10 @@ def _figures(dataset: Dataset, filters: Filters, lang: str, fmt: str) -> int:
         marks = {"zh": ("推定", "原文"), "en": ("inferred", "stated")}[lang]
         table["inferred"] = [marks[0] if x else marks[1] for x in table["date_inferred"]]
         if lang == "en":
-            table["city"] = table["city"].map(_english(dataset, "cities"))
-            english = _english(dataset, "industries")
+            table["city"] = table["city"].map(names(dataset, "cities", "en"))
+            english = names(dataset, "industries", "en")
             table["industry"] = [
                 " | ".join(english[i] for i in s.split("|")) for s in table["industry"]
             ]
         _print_table(table[list(_TABLE_COLUMNS[lang])].rename(columns=_TABLE_COLUMNS[lang]))
     return 0
-
-
-def _english(dataset: Dataset, table: str) -> dict[str, str]:
-    from metrics.present import names
-
-    return names(dataset, table, "en")

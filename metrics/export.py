@@ -391,9 +391,10 @@ def _summary_sheet(
     cells = CellWriter(sheet)
     set_widths(sheet, [16] + [14] * 12)
     sheet.append([cells.text(f"{labels['title']} · {labels['sheets'][0]}", bold=True)])
-    filter_text = "；".join(f"{k}：{v}" for k, v in describe_filters(dataset, filters, lang))
-    if lang == "en":
-        filter_text = "; ".join(f"{k}: {v}" for k, v in describe_filters(dataset, filters, lang))
+    colon, separator = ("：", "；") if lang == "zh" else (": ", "; ")
+    filter_text = separator.join(
+        f"{k}{colon}{v}" for k, v in describe_filters(dataset, filters, lang)
+    )
     sheet.append([cells.text(labels["filters"]), cells.text(filter_text)])
     sheet.append([cells.text(labels["made"]), cells.text(made_at.isoformat(timespec="seconds"))])
     sheet.append([cells.text(labels["legend"])])
