@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
+import plotly.graph_objects as go
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import charts, panels
@@ -19,6 +21,8 @@ from dashboard.layout import FILTER_IDS, OPTION_TABLES, options, period_bounds
 from dashboard.urlstate import Notice, ViewState, parse_query, to_query
 from metrics import Dataset
 from metrics.export import write_workbook
+from metrics.present import LANGS
+from metrics.query import Filters
 
 
 def transition(
@@ -93,6 +97,25 @@ def notice_children(notices: list[Notice], lang: str) -> list:
         html.Strong(t("notice_title", lang)),
         html.Ul([html.Li(t(n.key, lang, **n.values)) for n in notices]),
     ]
+
+
+CHARTS = ("chart-sales", "chart-timeline", "chart-targets", "chart-companies", "chart-map")
+CACHE_SIZE = 256  # answers per worker and kind; a chart is tens of kilobytes at most
+
+
+def draw_chart(
+    dataset: Dataset, chart: str, filters: Filters, lang: str, map_metric: str
+) -> go.Figure:
+    """The figure of the chart whose component id is ``chart``."""
+    if chart == "chart-sales":
+        return charts.sales_by_city_industry(dataset, filters, lang)
+    if chart == "chart-timeline":
+        return charts.event_timeline(dataset, filters, lang)
+    if chart == "chart-targets":
+        return charts.targets_against_scale(dataset, filters, lang)
+    if chart == "chart-companies":
+        return charts.companies_by_city(dataset, filters, lang)
+    return charts.city_map(dataset, filters, map_metric, lang)
 
 
 def register(app: Dash, dataset: Dataset) -> None:
@@ -204,36 +227,41 @@ def register(app: Dash, dataset: Dataset) -> None:
         placeholders = [t("all", lang)] * len(FILTER_IDS)
         return (*labelled, *placeholders, options(dataset, "metrics", lang))
 
+    metrics = set(dataset.tables["metrics"]["metric"].astype(str))
+
+    # Each worker keeps its latest answers: the default view and popular filters are asked for
+    # again and again, and the dataset never changes while the app runs.
+    @lru_cache(maxsize=CACHE_SIZE)
+    def summary(filters: Filters, lang: str) -> list:
+        return panels.kpi_cards(dataset, filters, lang)
+
+    @lru_cache(maxsize=CACHE_SIZE)
+    def figure(chart: str, filters: Filters, lang: str, map_metric: str) -> go.Figure:
+        return draw_chart(dataset, chart, filters, lang, map_metric)
+
     @app.callback(
         Output("kpis", "children"), Output("active-filters", "children"), Input("state", "data")
     )
     def render_summary(data):
         state = ViewState.from_dict(data)
-        return panels.kpi_cards(dataset, state), panels.active_filters(dataset, state)
+        return summary(state.filters(), state.lang), panels.active_filters(dataset, state)
 
-    @app.callback(
-        *[
-            Output(g, "figure")
-            for g in (
-                "chart-sales",
-                "chart-timeline",
-                "chart-targets",
-                "chart-companies",
-                "chart-map",
-            )
-        ],
-        Input("state", "data"),
-    )
-    def render_charts(data):
-        state = ViewState.from_dict(data)
-        filters, lang = state.filters(), state.lang
-        return (
-            charts.sales_by_city_industry(dataset, filters, lang),
-            charts.event_timeline(dataset, filters, lang),
-            charts.targets_against_scale(dataset, filters, lang),
-            charts.companies_by_city(dataset, filters, lang),
-            charts.city_map(dataset, filters, state.map_metric, lang),
-        )
+    # One callback per chart: the browser asks for them at once, so workers draw them in
+    # parallel and each chart appears as soon as it is ready.
+    for chart in CHARTS:
+
+        @app.callback(Output(chart, "figure"), Input("state", "data"))
+        def render_chart(data, chart=chart):
+            state = ViewState.from_dict(data)
+            metric = state.map_metric if chart == "chart-map" else ""
+            if metric and metric not in metrics:  # a tampered store, not the page's own
+                metric = ViewState().map_metric
+            return figure(chart, state.filters(), state.lang, metric)
+
+    for lang in LANGS:  # the first visitor of each language gets the default view at once
+        summary(Filters(), lang)
+        for chart in CHARTS:
+            figure(chart, Filters(), lang, ViewState().map_metric if chart == "chart-map" else "")
 
     @app.callback(
         Output("table", "columns"),

@@ -1,6 +1,9 @@
 """Plotly figures for the page. Each takes the dataset, the filters and a language, asks
 :mod:`metrics` for the numbers, and only draws them.
 
+Traces get numpy arrays, not pandas Series: Plotly inspects a Series through narwhals on every
+property, which cost more than the query at national scale.
+
 Honesty is visual: lower bounds are hatched, approximations dotted, targets drawn as a grid, and
 every bar's label carries the qualifier (≥, >, ~) and the target mark. Colours are the Okabe–Ito
 palette, distinguishable with the common colour-vision deficiencies
@@ -49,12 +52,13 @@ def _base(
     notes: Iterable[str] = (),
 ) -> go.Figure:
     """Title, fonts, and the lines under the plot: notes, then the source line."""
-    titles = _source_titles(dataset, source_ids, lang)
+    ids = sorted(set(map(str, source_ids)))
     # One report per line: two long titles on one line run off a half-width chart. Past a
     # few reports a chart names how many; the figures table lists each figure's report.
-    if len(titles) > SOURCES_NAMED:
-        sources = [t("source_many", lang, n=len(titles))]
+    if len(ids) > SOURCES_NAMED:
+        sources = [t("source_many", lang, n=len(ids))]
     else:
+        titles = _source_titles(dataset, ids, lang)
         sources = [t("source_line", lang, titles=titles[0]), *titles[1:]] if titles else []
     lines = [*notes, *sources]
     fig.update_layout(
@@ -83,8 +87,7 @@ def _base(
     return fig
 
 
-def _source_titles(dataset: Dataset, source_ids: Iterable[str], lang: str) -> list[str]:
-    ids = sorted(set(map(str, source_ids)))
+def _source_titles(dataset: Dataset, ids: list[str], lang: str) -> list[str]:
     sources = dataset.tables["sources"].set_index("source_id")
     column = "title_zh" if lang == "zh" else "title_en"
     return [
@@ -96,12 +99,17 @@ def _source_titles(dataset: Dataset, source_ids: Iterable[str], lang: str) -> li
 
 SOURCES_NAMED = 3
 IDS_SHOWN = 3  # a hover names a few figures; at national scale a bar may hold thousands
+# What a chart can show readably; past it the chart says what it left out. At national scale
+# the figures table and the spreadsheet hold everything.
+CITIES_SHOWN, INDUSTRIES_SHOWN = 12, len(OKABE_ITO)
+EVENTS_SHOWN = 30
+TARGET_PAIRS_SHOWN = 12
 
 
-def id_list(ids: tuple[str, ...]) -> str:
-    """The first few figure ids and how many more: what a tooltip can show."""
+def id_list(ids: tuple[str, ...], count: int) -> str:
+    """The first few of ``count`` figure ids and how many more: what a tooltip can show."""
     shown = ", ".join(ids[:IDS_SHOWN])
-    return shown + (f" … (+{len(ids) - IDS_SHOWN})" if len(ids) > IDS_SHOWN else "")
+    return shown + (f" … (+{count - IDS_SHOWN})" if count > IDS_SHOWN else "")
 
 
 def _say_empty(fig: go.Figure, lang: str, *, y: float) -> go.Figure:
@@ -130,12 +138,6 @@ def empty_figure(dataset: Dataset, lang: str, title: str) -> go.Figure:
     return _base(fig, dataset, lang, title, ())
 
 
-def _sources_of(dataset: Dataset, figure_ids: Iterable[str]) -> set[str]:
-    figures = dataset.tables["figures"]
-    chosen = figures["figure_id"].isin(list(figure_ids))
-    return set(figures.loc[chosen, "source_id"].astype(str))
-
-
 def sales_by_city_industry(dataset: Dataset, filters: Filters, lang: str) -> go.Figure:
     """Chart 1: campaign sales per city, one bar per industry; click a bar to filter by it.
 
@@ -143,10 +145,13 @@ def sales_by_city_industry(dataset: Dataset, filters: Filters, lang: str) -> go.
     pale top segment of each of its industries' bars, so no bar claims it for one industry alone.
     """
     title = t("chart_sales", lang)
-    result = aggregate(dataset, "campaign_sales", filters)
-    cells = result.cells
-    if cells.empty:
+    result = aggregate(dataset, "campaign_sales", filters, ids_kept=IDS_SHOWN)
+    if result.cells.empty:
         return empty_figure(dataset, lang, title)
+    cities = _largest(result.by_city, "city", CITIES_SHOWN)
+    industries = _largest(result.by_industry, "industry", INDUSTRIES_SHOWN)
+    cells = result.cells
+    cells = cells[cells["city"].isin(cities) & cells["industry"].isin(industries)]
     divisor, unit_label = axis_scale(dataset, float(cells["value"].max()), result.unit, lang)
     city_names, industry_names = names(dataset, "cities", lang), names(dataset, "industries", lang)
     colours = _industry_colours(dataset)
@@ -157,6 +162,7 @@ def sales_by_city_industry(dataset: Dataset, filters: Filters, lang: str) -> go.
         ].itertuples(index=False)
     }
     parts = result.cell_parts
+    parts = parts[parts["city"].isin(cities) & parts["industry"].isin(industries)]
     has_shared = set(map(tuple, parts.loc[parts["shared"], ["city", "industry"]].to_numpy()))
     own_parts = parts[~parts["shared"]]
     own = dict(
@@ -181,7 +187,7 @@ def sales_by_city_industry(dataset: Dataset, filters: Filters, lang: str) -> go.
             legendgroup=industry,
             offsetgroup=industry,
             x=[city_names[c] for c in group["city"]],
-            y=group["value"] / divisor,
+            y=group["value"].to_numpy() / divisor,
             base=[own.get(k, 0.0) / divisor for k in keys] if shared else None,
             text=text,
             textposition="outside",
@@ -192,8 +198,10 @@ def sales_by_city_industry(dataset: Dataset, filters: Filters, lang: str) -> go.
                 "pattern": _patterns(PATTERNS[q] for q in group["qualifier"]),
             },
             customdata=[
-                [c, industry, p, id_list(ids)]
-                for c, p, ids in zip(group["city"], part_text, group["figure_ids"], strict=True)
+                [c, industry, p, id_list(ids, n)]
+                for c, p, ids, n in zip(
+                    group["city"], part_text, group["figure_ids"], group["n_figures"], strict=True
+                )
             ],
             hovertemplate="%{x} · " + name + "<br>%{customdata[2]}<br>%{customdata[3]}"
             "<extra></extra>",
@@ -203,8 +211,26 @@ def sales_by_city_industry(dataset: Dataset, filters: Filters, lang: str) -> go.
         title=t("axis_sales", lang, unit=unit_label), rangemode="tozero", gridcolor="#e4e7eb"
     )
     notes = [t("legend_bounds", lang)] + ([t("shared_note", lang)] if has_shared else [])
-    ids = {i for ids in cells["figure_ids"] for i in ids}
-    return _base(fig, dataset, lang, title, _sources_of(dataset, ids), notes)
+    left_out = [
+        t(key, lang, n=len(shown), total=len(every))
+        for key, shown, every in (
+            ("shown_cities", cities, result.by_city),
+            ("shown_industries", industries, result.by_industry),
+        )
+        if len(shown) < len(every)
+    ]
+    if left_out:
+        notes.append(t("shown_sales", lang, what=t("list_sep", lang).join(left_out)))
+    sources = result.source_ids_where(city=cities, industry=industries)
+    return _base(fig, dataset, lang, title, sources, notes)
+
+
+def _largest(frame: pd.DataFrame, key: str, n: int) -> list[str]:
+    """The ``n`` keys with the largest values (ties by key, so the choice is stable)."""
+    ranked = frame.assign(_v=frame["value"].fillna(-1.0)).sort_values(
+        ["_v", key], ascending=[False, True]
+    )
+    return list(ranked[key].head(n))
 
 
 def _industry_colours(dataset: Dataset) -> dict[str, str]:
@@ -218,6 +244,8 @@ def event_timeline(dataset: Dataset, filters: Filters, lang: str) -> go.Figure:
     events = timeline(dataset, filters)
     if events.empty:
         return empty_figure(dataset, lang, title)
+    total = len(events)
+    events = events.tail(EVENTS_SHOWN)  # sorted by date: the latest
     city_names = names(dataset, "cities", lang)
     name_col = "name_zh" if lang == "zh" else "name_en"
     events = events.assign(
@@ -242,8 +270,8 @@ def event_timeline(dataset: Dataset, filters: Filters, lang: str) -> go.Figure:
             )
         dates = [_date_text(r, lang) for r in group.itertuples()]
         fig.add_scatter(
-            x=group["start"],
-            y=group["row"],
+            x=group["start"].to_numpy(),
+            y=group["row"].to_numpy(),
             mode="markers",
             name=t(f"kind_{kind}", lang),
             marker={
@@ -261,7 +289,10 @@ def event_timeline(dataset: Dataset, filters: Filters, lang: str) -> go.Figure:
     fig.update_yaxes(autorange="reversed", title=None)
     fig.update_xaxes(title=t("axis_date", lang), type="date", gridcolor="#e4e7eb")
     fig.update_layout(height=max(360, 60 + 34 * len(events)))
-    return _base(fig, dataset, lang, title, events["source_id"], [t("timeline_note", lang)])
+    notes = [t("timeline_note", lang)]
+    if total > len(events):
+        notes.append(t("shown_events", lang, n=len(events), total=total))
+    return _base(fig, dataset, lang, title, events["source_id"], notes)
 
 
 def _short(text: str, limit: int) -> str:
@@ -291,7 +322,7 @@ def _date_text(event: object, lang: str) -> str:
 def targets_against_scale(dataset: Dataset, filters: Filters, lang: str) -> go.Figure:
     """Chart 3: each target beside the reported figure it is measured against, never added."""
     title = t("chart_targets", lang)
-    rows = targets_vs_scale(dataset, filters)
+    rows, pairs = targets_vs_scale(dataset, filters, limit=TARGET_PAIRS_SHOWN)
     if rows.empty:
         return empty_figure(dataset, lang, title)
     unit = str(rows["unit"].iloc[0])
@@ -314,7 +345,7 @@ def targets_against_scale(dataset: Dataset, filters: Filters, lang: str) -> go.F
                 f"{city_names[c]} · {industry_names[i]}"
                 for c, i in zip(group["city"], group["industry"], strict=True)
             ],
-            x=group["value"] / divisor,
+            x=group["value"].to_numpy() / divisor,
             text=labels,
             textposition="outside",
             cliponaxis=False,
@@ -337,14 +368,11 @@ def targets_against_scale(dataset: Dataset, filters: Filters, lang: str) -> go.F
         title=t("axis_output", lang, unit=unit_label), range=[0, top * 1.45], gridcolor="#e4e7eb"
     )
     fig.update_yaxes(title=None)
-    return _base(
-        fig,
-        dataset,
-        lang,
-        title,
-        rows["source_id"].astype(str),
-        [t("targets_note", lang), t("legend_bounds", lang)],
-    )
+    notes = [t("targets_note", lang), t("legend_bounds", lang)]
+    shown = rows.groupby(["city", "industry"]).ngroups
+    if pairs > shown:
+        notes.append(t("shown_targets", lang, n=shown, total=pairs))
+    return _base(fig, dataset, lang, title, rows["source_id"], notes)
 
 
 def companies_by_city(dataset: Dataset, filters: Filters, lang: str) -> go.Figure:
@@ -371,7 +399,7 @@ def companies_by_city(dataset: Dataset, filters: Filters, lang: str) -> go.Figur
         fig.add_bar(
             name=t(f"role_{role}", lang),
             x=[city_names[c] for c in group["city"]],
-            y=group["value"],
+            y=group["value"].to_numpy(),
             text=labels,
             textposition="outside",
             cliponaxis=False,
@@ -398,7 +426,8 @@ def city_map(dataset: Dataset, filters: Filters, metric: str, lang: str) -> go.F
     """
     metric_names = names(dataset, "metrics", lang)
     title = f"{t('chart_map', lang)} · {metric_names[metric]}"
-    rows = city_values(dataset, metric, filters)
+    result = aggregate(dataset, metric, filters, ids_kept=0)
+    rows = city_values(dataset, result, filters)
     if rows.empty:
         return empty_figure(dataset, lang, title)
     unit = str(dataset.tables["metrics"].set_index("metric").at[metric, "unit"])
@@ -419,8 +448,8 @@ def city_map(dataset: Dataset, filters: Filters, metric: str, lang: str) -> go.F
     city_label = rows["city"] if lang == "zh" else rows["name_en"]
     fig = go.Figure(
         go.Scatter(
-            x=rows["longitude"],
-            y=rows["latitude"],
+            x=rows["longitude"].to_numpy(),
+            y=rows["latitude"].to_numpy(),
             mode="markers+text",
             text=[f"{c} {v}" for c, v in zip(city_label, labels, strict=True)],
             textposition="middle right",
@@ -457,5 +486,4 @@ def city_map(dataset: Dataset, filters: Filters, metric: str, lang: str) -> go.F
     fig.update_layout(showlegend=False, clickmode="event", height=420)
     if not has.any():  # the cities stay clickable, but the reader is told in words
         _say_empty(fig, lang, y=0.95)
-    ids = [i for ids in rows["figure_ids"].dropna() for i in ids]
-    return _base(fig, dataset, lang, title, _sources_of(dataset, ids), [t("map_note", lang)])
+    return _base(fig, dataset, lang, title, result.source_ids, [t("map_note", lang)])

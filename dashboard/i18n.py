@@ -62,6 +62,11 @@ TEXT: dict[str, dict[str, str]] = {
         "map_note": "点位按城市经纬度示意；未绘制行政区划边界。",
         "source_line": "来源：{titles}",
         "source_many": "来源：{n} 份报道（各数字的来源见“全部数据”表）",
+        "shown_sales": "仅显示销售额最高的{what}；筛选可看其余，合计见上方指标卡。",
+        "shown_cities": " {n}/{total} 个城市",
+        "shown_industries": " {n}/{total} 个产业",
+        "shown_events": "仅显示最近的 {n}/{total} 项活动；筛选城市或时间可看其余。",
+        "shown_targets": "仅显示目标最高的 {n}/{total} 个城市·产业。",
         "inferred": "推定",
         "inferred_long": "日期为推定",
         "stated": "原文",
@@ -166,6 +171,14 @@ TEXT: dict[str, dict[str, str]] = {
         "are drawn.",
         "source_line": "Source: {titles}",
         "source_many": "Sources: {n} reports (each figure's report is in the table of all figures)",
+        "shown_sales": "Showing the {what} with the most sales; filter to see the rest, "
+        "totals above.",
+        "shown_cities": "{n} of {total} cities",
+        "shown_industries": "{n} of {total} industries",
+        "shown_events": "Showing the latest {n} of {total} events; filter by city or period "
+        "for the rest.",
+        "shown_targets": "Showing the {n} of {total} city · industry pairs with the largest "
+        "targets.",
         "inferred": "inferred",
         "inferred_long": "Date inferred",
         "stated": "stated",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
 from dash import html
 
 from dashboard.i18n import t
@@ -12,7 +13,7 @@ from dashboard.urlstate import ViewState
 from metrics import Dataset
 from metrics.facts import source_passage
 from metrics.present import chosen_names, figure_records, format_amount, names
-from metrics.query import aggregate, search_figures, select_figures
+from metrics.query import Filters, aggregate, search_figures, select_figures
 
 LINKS_SHOWN = 10
 TARGETS_SHOWN = 5
@@ -29,12 +30,11 @@ def _figure_link(figure_id: str, text: str) -> html.Button:
     )
 
 
-def kpi_cards(dataset: Dataset, state: ViewState) -> list[html.Div]:
+def kpi_cards(dataset: Dataset, filters: Filters, lang: str) -> list[html.Div]:
     """Campaign sales and companies signed (totals with their qualifier), and the targets."""
-    lang, filters = state.lang, state.filters()
     cards = []
     for metric, key in (("campaign_sales", "kpi_sales"), ("companies_signed", "kpi_signed")):
-        result = aggregate(dataset, metric, filters)
+        result = aggregate(dataset, metric, filters, ids_kept=LINKS_SHOWN)
         total = result.total
         n = int(total["n_figures"])
         if n == 0:
@@ -49,10 +49,9 @@ def kpi_cards(dataset: Dataset, state: ViewState) -> list[html.Div]:
                 approximate=total["approximate"],
             )
             detail = t("kpi_figures", lang, n=n)
-        ids = total["figure_ids"]
-        links = [_figure_link(fid, f"[{i}]") for i, fid in enumerate(ids[:LINKS_SHOWN], 1)]
-        if len(ids) > LINKS_SHOWN:  # the table lists them all; a card names the first few
-            links.append(html.Span(t("more_figures", lang, n=len(ids) - LINKS_SHOWN)))
+        links = [_figure_link(fid, f"[{i}]") for i, fid in enumerate(total["figure_ids"], 1)]
+        if n > LINKS_SHOWN:  # the table lists them all; a card names the first few
+            links.append(html.Span(t("more_figures", lang, n=n - LINKS_SHOWN)))
         cards.append(
             html.Div(
                 [
@@ -71,8 +70,8 @@ def kpi_cards(dataset: Dataset, state: ViewState) -> list[html.Div]:
                 className="kpi",
             )
         )
-    targets = select_figures(dataset, replace(filters, metric=("output_target",)))
-    records = figure_records(dataset, targets.iloc[:TARGETS_SHOWN], lang)
+    targets = np.flatnonzero(dataset.figure_index.mask(replace(filters, metric=("output_target",))))
+    records = figure_records(dataset, dataset.figure_view.iloc[targets[:TARGETS_SHOWN]], lang)
     city_names = names(dataset, "cities", lang)
     items = [
         html.Li(
@@ -180,8 +179,8 @@ def source_panel(dataset: Dataset, state: ViewState) -> list:
     passage = source_passage(dataset, state.figure) if state.figure else None
     if passage is None:
         return [html.P(t("source_hint", lang), className="hint")]
-    figures = select_figures(dataset, ViewState().filters())
-    record = figure_records(dataset, figures[figures["figure_id"] == state.figure], lang).iloc[0]
+    row = dataset.figure_index.position(state.figure)
+    record = figure_records(dataset, dataset.figure_view.iloc[[row]], lang).iloc[0]
     reason = record["date_inferred_reason"]
     title = passage.title_zh if lang == "zh" else passage.title_en
     facts = [

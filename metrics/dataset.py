@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from metrics.errors import DataValidationError, Problem
+from metrics.index import FigureIndex
 from metrics.rules import (
     TABLE_RULES,
     Tables,
@@ -79,6 +80,11 @@ class Dataset:
             str(row["unit"]): {k: str(v) for k, v in row.items()}
             for row in frame.to_dict("records")
         }
+
+    @cached_property
+    def figure_index(self) -> FigureIndex:
+        """The figures as arrays of codes, for filters and sums in a few milliseconds."""
+        return FigureIndex(self)
 
     @cached_property
     def figure_view(self) -> pd.DataFrame:

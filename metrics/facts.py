@@ -5,11 +5,13 @@ the passage a quote comes from. Each answers one question of the page from the d
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from metrics.dataset import Dataset
-from metrics.query import Filters, aggregate, combine, select_figures
+from metrics.query import Aggregate, Filters, combine
 
 # A company role and the metric whose figure counts the companies in that role at an event: the
 # report's own count (10家) is better than the number of companies it happens to name (3).
@@ -64,7 +66,11 @@ def company_summary(dataset: Dataset, filters: Filters) -> pd.DataFrame:
     roles = roles[roles["event_id"].isin(events["event_id"]) & roles["role"].isin(COMPANY_ROLES)]
     roles = roles.merge(dataset.tables["companies"], on="company_id")
     roles = roles.merge(events[["event_id", "city"]], on="event_id")
-    figures = dataset.figure_view
+    # Only figures counting companies at these events can be stated counts: a small frame to
+    # look each event up in, instead of every figure of the dataset.
+    counted = Filters(metric=tuple(ROLE_METRICS.values()))
+    figures = dataset.figure_view[dataset.figure_index.mask(counted)]
+    figures = figures[figures["event_id"].isin(events["event_id"])]
     parts = []
     for (city, role, event_id), group in roles.groupby(
         [roles["city"].astype(str), roles["role"].astype(str), roles["event_id"].astype(str)]
@@ -127,39 +133,58 @@ def company_summary(dataset: Dataset, filters: Filters) -> pd.DataFrame:
     return summary[columns]
 
 
-def targets_vs_scale(dataset: Dataset, filters: Filters) -> pd.DataFrame:
+class TargetRows(NamedTuple):
+    """The rows a targets chart draws, and how many city · industry pairs the view holds."""
+
+    rows: pd.DataFrame
+    pairs: int
+
+
+_TARGET_COLUMNS = ["figure_id", "source_id", "city", "metric", "value", "unit", "qualifier"]
+
+
+def targets_vs_scale(dataset: Dataset, filters: Filters, limit: int | None = None) -> TargetRows:
     """Each target figure beside the reported figures of the metric it is measured against.
 
-    Rows are figures (one per industry), with ``side`` = "target" or "reported" and ``pair`` =
-    the target metric; the two sides are shown next to each other and never added.
+    Rows are figures (one per industry), with ``side`` = "target" or "reported"; the two sides
+    are shown next to each other and never added. With ``limit``, only that many city · industry
+    pairs are kept: those with the largest target, then those with the largest reported figure.
     """
     metrics = dataset.tables["metrics"]
     pairs = metrics[metrics["target_of"] != ""][["metric", "target_of"]]
     wanted = set(pairs["metric"]) | set(pairs["target_of"])
-    scoped = replace(filters, metric=tuple(sorted(wanted)))
-    figures = select_figures(dataset, scoped)
-    links = dataset.tables["figure_industries"]
-    rows = figures.drop(columns="industry").merge(links, on="figure_id")
+    index = dataset.figure_index
+    chosen = index.mask(replace(filters, metric=tuple(sorted(wanted))))
+    linked = chosen[index.link_figure]
     if filters.industry:
-        rows = rows[rows["industry"].isin(filters.industry)]
-    target_metrics = set(pairs["metric"])
-    rows = rows.assign(
-        side=["target" if m in target_metrics else "reported" for m in rows["metric"].astype(str)],
-        city=rows["city"].astype(str),
-        industry=rows["industry"].astype(str),
-        metric=rows["metric"].astype(str),
-        figure_id=rows["figure_id"].astype(str),
+        linked &= index.industry_links(filters.industry)
+    links = np.flatnonzero(linked)
+    rows, industry = index.link_figure[links], index.link_industry[links]
+    target = np.isin(index.metric_keys[index.metric[rows]], list(pairs["metric"]))
+    pair = index.city[rows].astype(np.int64) * len(index.industry_keys) + industry
+    ranking = pd.DataFrame({"pair": pair, "target": np.where(target, index.value[rows], -1.0)})
+    ranking["value"] = index.value[rows]
+    best = ranking.groupby("pair").max().sort_values(["target", "value"], ascending=False)
+    keep = np.isin(pair, best.index[:limit]) if limit is not None else np.ones(len(rows), bool)
+    view = dataset.figure_view
+    frame = view.iloc[rows[keep]][[*_TARGET_COLUMNS, "label_zh", "label_en"]].assign(
+        industry=index.industry_keys[industry[keep]],
+        side=np.where(target[keep], "target", "reported"),
     )
-    return rows.sort_values(["city", "industry", "side"]).reset_index(drop=True)
+    for column in _TARGET_COLUMNS:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype(str)
+    ordered = frame.sort_values(["city", "industry", "side"]).reset_index(drop=True)
+    return TargetRows(ordered, len(best))
 
 
-def city_values(dataset: Dataset, metric: str, filters: Filters) -> pd.DataFrame:
-    """One metric aggregated per city, with coordinates, for every city the filters allow.
+def city_values(dataset: Dataset, result: Aggregate, filters: Filters) -> pd.DataFrame:
+    """An aggregated metric per city, with coordinates, for every city the filters allow.
 
     A city without figures of the metric keeps its row with ``n_figures`` 0 and no value, so the
     map can say "no data" instead of leaving the city out.
     """
-    by_city = aggregate(dataset, metric, filters).by_city
+    by_city = result.by_city
     cities = dataset.tables["cities"][["city", "name_en", "province", "latitude", "longitude"]]
     cities = cities.assign(city=cities["city"].astype(str))
     if filters.city:
@@ -188,11 +213,10 @@ class Passage:
 
 def source_passage(dataset: Dataset, figure_id: str) -> Passage | None:
     """The paragraph holding the figure's quote, or ``None`` for an unknown figure."""
-    figures = dataset.tables["figures"]
-    match = figures[figures["figure_id"] == figure_id]
-    if match.empty:
+    row = dataset.figure_index.position(figure_id)
+    if row is None:
         return None
-    fig = match.iloc[0]
+    fig = dataset.tables["figures"].iloc[row]
     source_id = str(fig["source_id"])
     text = dataset.texts[source_id]
     quote = str(fig["quote"])

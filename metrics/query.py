@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from metrics.dataset import Dataset
 from metrics.errors import QueryError
+from metrics.index import IDS_KEPT
 
 # Filter dimension -> (table, key column, columns whose values also name a key).
 _DIMENSIONS = {
@@ -150,107 +152,134 @@ def select_figures(dataset: Dataset, filters: Filters) -> pd.DataFrame:
     A figure matches an industry filter if any of its industries is selected, a campaign filter if
     its event or that event's parent is selected, and a period filter if its period overlaps it.
     """
-    view = dataset.figure_view
-    mask = np.ones(len(view), dtype=bool)
-    if filters.city:
-        mask &= view["city"].isin(filters.city).to_numpy()
-    if filters.province:
-        mask &= view["province"].isin(filters.province).to_numpy()
-    if filters.metric:
-        mask &= view["metric"].isin(filters.metric).to_numpy()
-    if filters.industry:
-        links = dataset.tables["figure_industries"]
-        chosen = links.loc[links["industry"].isin(filters.industry), "figure_id"]
-        mask &= view["figure_id"].isin(chosen).to_numpy()
-    if filters.campaign:
-        events = dataset.tables["events"]
-        parent = events["parent_event_id"].astype(str)
-        wanted = events.loc[
-            events["event_id"].isin(filters.campaign) | parent.isin(filters.campaign), "event_id"
-        ]
-        mask &= view["event_id"].isin(wanted).to_numpy()
-    if filters.period_start:
-        mask &= (view["period_end"] >= pd.Timestamp(filters.period_start)).to_numpy()
-    if filters.period_end:
-        mask &= (view["period_start"] <= pd.Timestamp(filters.period_end)).to_numpy()
-    return view[mask]
+    return dataset.figure_view[dataset.figure_index.mask(filters)]
 
 
-@dataclass(frozen=True)
 class Aggregate:
-    """One metric aggregated over the filtered figures.
+    """One metric aggregated over the filtered figures, each grouping computed when first read.
 
     Every frame has the columns ``value`` (NaN where the figures may not be added), ``qualifier``
     (exact, at_least, more_than, approx), ``approximate`` (a bound that includes approximate
-    parts), ``n_figures`` and ``figure_ids``; ``cells`` is keyed by city and industry,
-    ``by_city`` by city, ``by_industry`` by industry, and ``total`` is one row.
-    ``cell_parts`` splits each cell by ``shared``: the part from figures of this industry alone
-    and the part from figures shared with other industries, which a chart must draw as shared so
-    nobody reads 3.55亿 of food-and-appliance sales as appliances alone.
+    parts), ``n_figures`` and ``figure_ids`` (the first ``ids_kept``, in dataset order);
+    ``cells`` is keyed by city and industry, ``by_city`` by city, ``by_industry`` by industry,
+    and ``total`` is one row. ``cell_parts`` splits each cell by ``shared``: the part from
+    figures of this industry alone and the part from figures shared with other industries,
+    which a chart must draw as shared so nobody reads 3.55亿 of food-and-appliance sales as
+    appliances alone. ``source_ids`` are the reports of every figure aggregated.
     """
 
-    metric: str
-    unit: str
-    additive: bool
-    is_target: bool
-    cells: pd.DataFrame
-    cell_parts: pd.DataFrame
-    by_city: pd.DataFrame
-    by_industry: pd.DataFrame
-    total: pd.Series
+    def __init__(
+        self, dataset: Dataset, metric: str, filters: Filters, ids_kept: int = IDS_KEPT
+    ) -> None:
+        metrics = dataset.tables["metrics"].set_index("metric")
+        if metric not in metrics.index:
+            raise QueryError(f"unknown metric {metric!r}; known: {', '.join(metrics.index)}")
+        info = metrics.loc[metric]
+        self.metric, self.unit = metric, str(info["unit"])
+        self.additive, self.is_target = bool(info["additive"]), bool(info["is_target"])
+        self._index = index = dataset.figure_index
+        self._ids_kept = ids_kept
+        self._rows = np.flatnonzero(index.mask(replace(filters, metric=(metric,))))
+        units = np.unique(index.unit[self._rows])
+        if len(units) > 1:  # validation forbids it; refuse rather than add yuan to companies
+            raise QueryError(f"metric {metric} has figures in several units: {units.tolist()}")
+        chosen = np.zeros(len(index), dtype=bool)
+        chosen[self._rows] = True
+        linked = chosen[index.link_figure]
+        if filters.industry:  # a two-industry figure shows only under the industries asked for
+            linked &= index.industry_links(filters.industry)
+        self._links = np.flatnonzero(linked)
 
+    def _combine(self, links: bool, groups: np.ndarray, size: int) -> pd.DataFrame:
+        rows = self._index.link_figure[self._links] if links else self._rows
+        return self._index.combine(rows, groups, size, self.additive, self._ids_kept)
 
-def aggregate(dataset: Dataset, metric: str, filters: Filters = Filters()) -> Aggregate:
-    """Aggregate the filtered figures of ``metric`` by city × industry, by city, by industry, total.
+    @cached_property
+    def _cell_codes(self) -> np.ndarray:
+        index = self._index
+        city = index.city[index.link_figure[self._links]]
+        return city * len(index.industry_keys) + index.link_industry[self._links]
 
-    The metric filter in ``filters`` is replaced by ``metric``: figures of different metrics are
-    never combined. A two-industry figure is in both industries' cells but once in each city's
-    total and in the grand total.
-    """
-    metrics = dataset.tables["metrics"].set_index("metric")
-    if metric not in metrics.index:
-        raise QueryError(f"unknown metric {metric!r}; known: {', '.join(metrics.index)}")
-    info = metrics.loc[metric]
-    chosen = select_figures(dataset, replace(filters, metric=(metric,)))
-    units = set(chosen["unit"].astype(str))
-    if len(units) > 1:  # validation forbids it; refuse rather than add yuan to companies
-        raise QueryError(f"metric {metric} has figures in several units: {sorted(units)}")
-    additive = bool(info["additive"])
+    def _cell_keys(self, codes: np.ndarray) -> dict[str, np.ndarray]:
+        n_industries = len(self._index.industry_keys)
+        return {
+            "city": self._index.city_keys[codes // n_industries],
+            "industry": self._index.industry_keys[codes % n_industries],
+        }
 
-    links = dataset.tables["figure_industries"]
-    exploded = chosen.drop(columns="industry").merge(links, on="figure_id")
-    exploded["shared"] = exploded["figure_id"].map(exploded["figure_id"].value_counts()) > 1
-    if filters.industry:  # a two-industry figure shows only under the industries asked for
-        exploded = exploded[exploded["industry"].isin(filters.industry)]
-    cells = combine(exploded, ["city", "industry"], additive)
-    cell_parts = combine(exploded, ["city", "industry", "shared"], additive)
-    by_city = combine(chosen, ["city"], additive)
-    by_industry = combine(exploded, ["industry"], additive)
-    total = combine(chosen.assign(_all=0), ["_all"], additive)
-    total_row = (
-        total.iloc[0].drop("_all")
-        if len(total)
-        else pd.Series(
+    @cached_property
+    def cells(self) -> pd.DataFrame:
+        size = len(self._index.city_keys) * len(self._index.industry_keys)
+        frame = self._combine(True, self._cell_codes, size)
+        return _decode(frame, **self._cell_keys(frame["group"].to_numpy()))
+
+    @cached_property
+    def cell_parts(self) -> pd.DataFrame:
+        size = 2 * len(self._index.city_keys) * len(self._index.industry_keys)
+        shared = self._index.link_shared[self._links]
+        frame = self._combine(True, self._cell_codes * 2 + shared, size)
+        codes = frame["group"].to_numpy()
+        return _decode(frame, **self._cell_keys(codes // 2), shared=(codes % 2).astype(bool))
+
+    @cached_property
+    def by_city(self) -> pd.DataFrame:
+        index = self._index
+        frame = self._combine(False, index.city[self._rows], len(index.city_keys))
+        return _decode(frame, city=index.city_keys[frame["group"].to_numpy()])
+
+    @cached_property
+    def by_industry(self) -> pd.DataFrame:
+        index = self._index
+        industry = index.link_industry[self._links]
+        frame = self._combine(True, industry, len(index.industry_keys))
+        return _decode(frame, industry=index.industry_keys[frame["group"].to_numpy()])
+
+    @cached_property
+    def total(self) -> pd.Series:
+        frame = self._combine(False, np.zeros(len(self._rows), dtype=np.int64), 1)
+        if len(frame):
+            return frame.iloc[0].drop("group")
+        return pd.Series(
             {
-                "value": 0.0 if additive else np.nan,
+                "value": 0.0 if self.additive else np.nan,
                 "qualifier": "exact",
                 "approximate": False,
                 "n_figures": 0,
                 "figure_ids": (),
             }
         )
-    )
-    return Aggregate(
-        metric=metric,
-        unit=str(info["unit"]),
-        additive=additive,
-        is_target=bool(info["is_target"]),
-        cells=cells,
-        cell_parts=cell_parts,
-        by_city=by_city,
-        by_industry=by_industry,
-        total=total_row,
-    )
+
+    @cached_property
+    def source_ids(self) -> tuple[str, ...]:
+        return tuple(self._index.sources(self._rows))
+
+    def source_ids_where(self, *, city: Iterable[str], industry: Iterable[str]) -> list[str]:
+        """The reports of the figures in the cells of ``city`` × ``industry``: what a chart
+        that draws only those cells names as its sources."""
+        index = self._index
+        rows = index.link_figure[self._links]
+        cities = index.lookup(index.city_keys, city)[index.city[rows]]
+        industries = index.lookup(index.industry_keys, industry)[index.link_industry[self._links]]
+        return index.sources(rows[cities & industries])
+
+
+def _decode(frame: pd.DataFrame, **keys: np.ndarray) -> pd.DataFrame:
+    """Group codes replaced by the named key columns, sorted by them like a pandas group-by."""
+    decoded = pd.DataFrame(keys).join(frame.drop(columns="group"))
+    return decoded.sort_values(list(keys), ignore_index=True)
+
+
+def aggregate(
+    dataset: Dataset, metric: str, filters: Filters = Filters(), *, ids_kept: int = IDS_KEPT
+) -> Aggregate:
+    """Aggregate the filtered figures of ``metric`` by city × industry, by city, by industry, total.
+
+    The metric filter in ``filters`` is replaced by ``metric``: figures of different metrics are
+    never combined. A two-industry figure is in both industries' cells but once in each city's
+    total and in the grand total. Rows keep their first ``ids_kept`` figure ids (a chart's hover
+    needs a few, a spreadsheet up to :data:`~metrics.index.IDS_KEPT`); ``n_figures`` counts all.
+    """
+    return Aggregate(dataset, metric, filters, ids_kept)
 
 
 def combine(figures: pd.DataFrame, keys: list[str], additive: bool) -> pd.DataFrame:

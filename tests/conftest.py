@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import metrics
+from metrics.synth import synthesize
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -27,6 +28,17 @@ DATA = ROOT / "data"
 @pytest.fixture(scope="session")
 def dataset() -> metrics.Dataset:
     return metrics.load(DATA)
+
+
+@pytest.fixture(scope="session")
+def synthetic(tmp_path_factory) -> Path:
+    """A small national dataset from ``metrics synth``: 338 cities, 30 industries, 10 years."""
+    return synthesize(3000, tmp_path_factory.mktemp("synth") / "data", seed=7)
+
+
+@pytest.fixture(scope="session")
+def synthetic_dataset(synthetic: Path) -> metrics.Dataset:
+    return metrics.load(synthetic)
 
 
 @pytest.fixture

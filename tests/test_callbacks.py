@@ -266,7 +266,7 @@ def test_map_draws_no_boundaries_and_says_so(dataset):
 
 
 def test_kpis_show_totals_with_qualifiers_and_links_to_sources(dataset):
-    text = str(panels.kpi_cards(dataset, ViewState()))
+    text = str(panels.kpi_cards(dataset, Filters(), "zh"))
     assert "4.91亿元" in text and "≥15家" in text and "目标 ~1300亿元" in text
     assert "'figure': 'chuzhou-2018-618-sales'" in text
 

@@ -22,11 +22,6 @@ def digest(directory: Path) -> str:
     return total.hexdigest()
 
 
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory) -> Path:
-    return synthesize(3000, tmp_path_factory.mktemp("synth") / "data", seed=7)
-
-
 def test_synthetic_data_passes_the_same_validation(synthetic):
     dataset = metrics.load(synthetic)
     assert len(dataset.figures) == 3000
