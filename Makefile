@@ -23,6 +23,12 @@ run: $(VENV)/.runtime
 	$(BIN)/python -m metrics validate
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python app.py
 
+## serve: production: gunicorn (gunicorn.conf.py) on $(HOST):$(PORT); WORKERS=n (default 2×cores+1, at most 8)
+.PHONY: serve
+WORKERS ?=
+serve: $(VENV)/.runtime
+	HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn app:server
+
 ## system-deps: install the Debian packages the browser tests drive (chromium, CJK fonts)
 system-deps:
 	scripts/install-system-deps.sh

@@ -13,7 +13,9 @@ from dash import Dash
 from flask_compress import Compress
 
 import metrics
+from dashboard import serving
 from dashboard.callbacks import register
+from dashboard.inputs import input_checks
 from dashboard.layout import build_layout
 
 
@@ -32,6 +34,9 @@ def create_app(data_dir: str | None = None) -> Dash:
     )
     app.layout = build_layout(dataset)
     register(app, dataset)
+    # Security headers, request limits, and a 400 (not a 500 and a traceback) for a callback
+    # request the page could not have sent; after register: the CSP hashes the callbacks.
+    serving.install(app, input_checks(dataset))
     # Brotli/gzip for scripts and callback answers: the first load is 6.9 MB uncompressed,
     # mostly plotly.js, which an office link should not carry raw.
     Compress(app.server)

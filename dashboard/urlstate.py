@@ -19,6 +19,11 @@ from metrics.query import Filters, resolve_values
 DEFAULT_MAP_METRIC = "campaign_sales"
 MAX_QUERY_LENGTH = 4000  # longer than any real view; beyond it the query is not even parsed
 MAX_VALUES = 50  # per parameter: more values than any dimension of a real dataset offers
+# A selection made on the page (a dropdown's values, the stored view) holds at most this many
+# values of one dimension: more than any dimension offers (338 cities at national scale), so
+# only a forged request reaches it.
+MAX_SELECTED = 1000
+MAX_TEXT = 200  # a figure id, a metric id, the table's search text
 _LISTS = ("province", "city", "industry", "metric", "campaign")
 _KNOWN = (*_LISTS, "lang", "from", "to", "figure", "map", "q")
 
@@ -54,14 +59,48 @@ class ViewState:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> ViewState:
-        if not data:
+    def from_dict(cls, data: object) -> ViewState:
+        """The view the page stored with :meth:`to_dict`.
+
+        The stored data comes back from the browser, so it is read defensively: a field of the
+        wrong type or size falls back to its default, a list keeps only its strings, and a date
+        must be a real one; never an exception. See :func:`is_state_data` to tell whether
+        anything had to be dropped.
+        """
+        if not isinstance(data, dict):
             return cls()
-        values = {k: tuple(v) if k in _LISTS else v for k, v in data.items() if k in _FIELDS}
-        return cls(**values)
+        default = cls()
+        values: dict[str, Any] = {}
+        for name, value in data.items():
+            if name in _LISTS and isinstance(value, list | tuple) and len(value) <= MAX_SELECTED:
+                values[name] = tuple(v for v in value if isinstance(v, str) and len(v) <= MAX_TEXT)
+            elif name in ("start", "end") and isinstance(value, str):
+                values[name] = value if _parse_date(value, end=False) == value else ""
+            elif isinstance(value, str) and (
+                (name == "lang" and value in LANGS) or (name in _TEXTS and len(value) <= MAX_TEXT)
+            ):
+                values[name] = value
+        return replace(default, **values)
 
 
 _FIELDS = {f for f in ViewState.__dataclass_fields__}
+_TEXTS = ("figure", "map_metric", "q")
+
+
+def is_state_data(data: object) -> bool:
+    """Whether ``data`` is a view exactly as :meth:`ViewState.to_dict` stores it in the page.
+
+    Fields may be missing (they take their defaults) but none may be unknown, mistyped or
+    oversized: :meth:`ViewState.from_dict` reads ``data`` back without dropping anything.
+    """
+    if not isinstance(data, dict) or not set(data) <= _FIELDS:
+        return False
+    read = ViewState.from_dict(data).to_dict()
+    return all(
+        type(value) in (str, list)  # JSON gives lists; a number or bool is not a state field
+        and (list(read[name]) if name in _LISTS else read[name]) == value
+        for name, value in data.items()
+    )
 
 
 @dataclass
@@ -74,7 +113,7 @@ class Notice:
 
 def parse_query(dataset: Dataset, search: str | None) -> tuple[ViewState, list[Notice]]:
     """The view a query string asks for, and a notice for everything that was ignored."""
-    search = (search or "").removeprefix("?")
+    search = (search if isinstance(search, str) else "").removeprefix("?")
     if len(search) > MAX_QUERY_LENGTH:
         return ViewState(), [Notice("notice_too_long", {"length": str(len(search))})]
     params = parse_qs(search, keep_blank_values=True)
