@@ -20,7 +20,7 @@ from metrics.errors import DataValidationError, QueryError
 from metrics.excel import write_table
 from metrics.export import export_file, export_filename
 from metrics.extract import extract_from_dataset, review_frame
-from metrics.merge import ReviewError, add_report, read_report
+from metrics.merge import ReviewError, add_report, read_report, recover_interrupted_add
 from metrics.present import LANGS, figure_records, names
 from metrics.query import Filters, resolve_filters, select_figures
 from metrics.synth import synthesize
@@ -169,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "synth":
         return _synth(args)
+    if args.command == "add":  # an add killed mid-swap is finished off before anything is read
+        recover_interrupted_add(args.data)
     try:
         dataset = load(args.data)
     except DataValidationError as exc:

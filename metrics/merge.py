@@ -1,13 +1,25 @@
 """Adding a report: merge reviewed figures into the dataset, all or nothing.
 
-The new dataset is built in a temporary copy of the data directory beside it, validated by the
-same loader the app uses, and only then swapped in; a failure at any step leaves the data
-directory exactly as it was. Adding the same report and rows again changes nothing.
+The new dataset is built in a temporary copy of the data directory beside it (a hidden
+``.data-add-*`` sibling), validated by the same loader the app uses, and only then swapped in;
+a failure at any step leaves the data directory exactly as it was. Adding the same report and
+rows again changes nothing.
+
+Even a process killed outright (``kill -9``) leaves the data directory whole: on Linux the swap
+is one atomic exchange of the two directories, so at every instant the data directory is the old
+version or the new one. An add counts as done once the new version is in place. A kill before
+that leaves only the hidden sibling, which the next add deletes; where the system cannot
+exchange directories, the swap is two renames, and a kill between them leaves the old version in
+the sibling, which the next add puts back (:func:`recover_interrupted_add`). Nothing is fsynced:
+a power cut may still lose what the system had not yet written to disk. Run one add at a time
+on a data directory.
 """
 
 from __future__ import annotations
 
 import csv
+import ctypes
+import errno
 import hashlib
 import os
 import shutil
@@ -71,6 +83,7 @@ def add_report(
     data directory is untouched.
     """
     directory = resolve_data_dir(data_dir)
+    recover_interrupted_add(directory)
     load(directory)  # refuse to merge into a dataset that is already wrong
     report = Path(report)
     text, raw_bytes = read_report(report)
@@ -265,15 +278,70 @@ def _build_and_swap(
                     ),
                 ]
             ) from None
-        previous = staging / "previous"
-        os.replace(directory, previous)
-        try:
-            os.replace(candidate, directory)
-        except OSError:
-            os.replace(previous, directory)
-            raise
+        _swap(directory, candidate, staging / "previous")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap(directory: Path, candidate: Path, previous: Path) -> None:
+    """Put ``candidate`` in the place of ``directory``, which is never missing where the system
+    can exchange two directories at once; elsewhere by two renames, undone on any exception."""
+    if _exchange(candidate, directory):
+        return  # ``candidate`` now holds the old version, deleted with the staging directory
+    os.replace(directory, previous)
+    try:
+        os.replace(candidate, directory)
+    except BaseException:  # Ctrl-C too: the old version goes back before the staging is deleted
+        os.replace(previous, directory)
+        raise
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``, glibc 2.28+).
+
+    False where the system or the file system cannot: the caller falls back to two renames.
+    """
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError, TypeError):  # not Linux (or an old C library)
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    renameat2.restype = ctypes.c_int
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):  # no such call, or not here
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def recover_interrupted_add(data_dir: str | Path | None = None) -> bool:
+    """Clean up after an add that was killed; True if the data directory had to be put back.
+
+    A killed add leaves its hidden staging sibling behind: deleted. If it was killed between the
+    two renames of the fallback swap, the data directory is missing and its old version is the
+    staging's ``previous``: it is put back, since that add never finished (run it again).
+    """
+    directory = resolve_data_dir(data_dir)
+    restored = False
+    siblings = directory.parent.iterdir() if directory.parent.is_dir() else ()
+    for staging in sorted(p for p in siblings if p.name.startswith(f".{directory.name}-add-")):
+        previous = staging / "previous"
+        if not directory.exists() and previous.is_dir():
+            os.replace(previous, directory)
+            restored = True
+        shutil.rmtree(staging, ignore_errors=True)
+    return restored
 
 
 def _append(path: Path, rows: list[dict]) -> None:

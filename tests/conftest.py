@@ -5,20 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 import metrics
+from benchmarks.common import serve
 from metrics.synth import synthesize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,54 +71,10 @@ def set_cell(table: str, row: int, **values: str) -> Edit:
     return edit
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def start_gunicorn() -> Iterator[str]:
-    """Serve ``app:server`` as production does (two workers) on a free local port; yield its URL.
-
-    The HTTP tests and the browser tests share it, so both test the same server, on the bundled
-    data whatever the caller's shell sets. Its output goes to a file, not a pipe: nobody would
-    drain a pipe during a long session, and a full one would block the server.
-    """
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    with tempfile.TemporaryFile() as output:
-        proc = subprocess.Popen(
-            [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2", "app:server"],
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "METRICS_DATA_DIR": ""},
-        )
-
-        def server_output() -> str:
-            output.seek(0)
-            return output.read().decode(errors="replace")
-
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(url + "/", timeout=2):
-                        break
-                except OSError as exc:
-                    if proc.poll() is not None:
-                        raise RuntimeError(f"gunicorn exited:\n{server_output()}") from None
-                    if time.monotonic() > deadline:
-                        message = f"gunicorn did not answer in 60 s:\n{server_output()}"
-                        raise TimeoutError(message) from exc
-                    time.sleep(0.3)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    """Serve ``app:server`` as production does (its gunicorn.conf.py, two workers) on a free
+    local port, on the bundled data whatever the caller's shell sets; yield its URL. The HTTP
+    tests and the browser tests share it, so both test the same server."""
+    with serve(workers=2) as server:
+        yield server.url

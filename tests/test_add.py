@@ -11,7 +11,9 @@ import pytest
 
 import metrics
 from metrics.cli import main
-from metrics.merge import ReviewError, add_report
+from metrics.merge import ReviewError, add_report, recover_interrupted_add
+
+from .conftest import DATA
 
 REPORT = (
     "2019年3月，滁州市与京东联合举办“皖美好物”电商节。\n\n"
@@ -236,7 +238,25 @@ def test_a_different_report_under_an_existing_id_is_refused(data_copy, tmp_path,
         )
 
 
-def test_a_failure_during_the_swap_restores_the_data(data_copy, tmp_path, report, monkeypatch):
+def test_the_swap_is_one_atomic_exchange_here(data_copy, tmp_path, report, monkeypatch):
+    """On Linux the data directory is swapped, never renamed away: it exists at every instant."""
+    import metrics.merge as merge
+
+    def no_rename(src, dst):
+        raise AssertionError(f"the data directory was renamed away: {src} -> {dst}")
+
+    monkeypatch.setattr(merge.os, "replace", no_rename)
+    add_report(report, write_review(tmp_path / "r.csv", ROWS), data_dir=data_copy)
+    assert len(metrics.load(data_copy).figures) == len(metrics.load(DATA).figures) + 2
+    assert [p.name for p in data_copy.parent.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("failure", [OSError("disk pulled out"), KeyboardInterrupt()])
+def test_a_failure_during_the_swap_restores_the_data(
+    data_copy, tmp_path, report, monkeypatch, failure
+):
+    """Where the system cannot exchange directories, two renames; an error or a Ctrl-C between
+    them puts the old version back before the staging directory (holding it) is deleted."""
     import metrics.merge as merge
 
     before = fingerprint(data_copy)
@@ -246,14 +266,35 @@ def test_a_failure_during_the_swap_restores_the_data(data_copy, tmp_path, report
     def flaky(src, dst):
         calls.append((src, dst))
         if len(calls) == 2:  # the new dataset moving into place
-            raise OSError("disk pulled out")
+            raise failure
         return real_replace(src, dst)
 
+    monkeypatch.setattr(merge, "_exchange", lambda a, b: False)
     monkeypatch.setattr(merge.os, "replace", flaky)
-    with pytest.raises(OSError, match="disk pulled out"):
+    with pytest.raises(type(failure)):
         add_report(report, write_review(tmp_path / "r.csv", ROWS), data_dir=data_copy)
+    assert len(calls) == 3  # away, (failed) into place, back
     assert fingerprint(data_copy) == before
+    assert [p.name for p in data_copy.parent.iterdir() if p.name.startswith(".")] == []
     metrics.load(data_copy)
+
+
+def test_the_next_add_puts_back_a_directory_an_interrupted_swap_left_missing(
+    data_copy, tmp_path, report
+):
+    """What a kill between the fallback's two renames leaves: no data directory, its old version
+    in the staging sibling. The next add restores it, then adds."""
+    before = fingerprint(data_copy)
+    staging = data_copy.parent / ".data-add-killed"
+    (staging / "data").mkdir(parents=True)  # the validated new version, never moved in
+    data_copy.rename(staging / "previous")
+    assert recover_interrupted_add(data_copy) is True
+    assert fingerprint(data_copy) == before
+    assert not staging.exists()
+    assert recover_interrupted_add(data_copy) is False  # nothing left to do
+    staging.mkdir()  # a kill before the swap leaves only the staging copy
+    result = add_report(report, write_review(tmp_path / "r.csv", ROWS), data_dir=data_copy)
+    assert len(result.added) == 2 and not staging.exists()
 
 
 def test_add_command_reports_and_exits_by_outcome(data_copy, tmp_path, report, capsys):

@@ -1,0 +1,130 @@
+"""What the benchmarks and the HTTP tests share: the synthetic national dataset, made once per
+size and kept, and gunicorn run as production runs it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "benchmarks" / ".cache"  # git-ignored; `make clean` removes it
+SEED = 2018
+
+
+def synthetic_data(figures: int) -> Path:
+    """A data directory of ``figures`` synthetic figures (seeded, so the same on every machine).
+
+    Generating a million figures takes about half a minute, so each size is made once and kept;
+    ``metrics synth`` writes to a temporary name and the rename marks it complete.
+    """
+    target = CACHE / f"synth-{figures}-seed{SEED}"
+    if not target.is_dir():
+        partial = target.with_name(target.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)  # left by an interrupted run
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        synth = ["synth", "--figures", str(figures), "--seed", str(SEED), "-o", str(partial)]
+        subprocess.run([sys.executable, "-m", "metrics", *synth], check=True, cwd=ROOT)
+        partial.rename(target)
+    return target
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def gunicorn_command(workers: int, port: int, app: str = "app:server") -> list[str]:
+    """Production's command line: the repository's gunicorn.conf.py if any, our bind and workers
+    (the command line overrides the file)."""
+    command = [str(Path(sys.executable).parent / "gunicorn"), app]
+    if (ROOT / "gunicorn.conf.py").exists():
+        command += ["-c", "gunicorn.conf.py"]
+    return [*command, "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+
+
+@contextlib.contextmanager
+def serve(
+    workers: int = 2,
+    data: str | Path | None = None,
+    ready_timeout: float = 120,
+    app: str = "app:server",
+) -> Iterator[Server]:
+    """Run gunicorn in its own process group until the block ends, then kill the whole group.
+
+    ``data`` sets METRICS_DATA_DIR; None serves the bundled data whatever the caller's shell
+    says. The log goes to a temporary file (``Server.log``, deleted afterwards), not a pipe,
+    so a chatty server can never block on it.
+    """
+    port = free_port()
+    env = {**os.environ, "METRICS_DATA_DIR": str(data) if data else ""}
+    with tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log") as log:
+        process = subprocess.Popen(
+            gunicorn_command(workers, port, app),
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group: one killpg ends master and workers
+        )
+        server = Server(f"http://127.0.0.1:{port}", process, Path(log.name))
+        try:
+            deadline = time.monotonic() + ready_timeout
+            while True:
+                try:
+                    if requests.get(server.url + "/", timeout=5).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if process.poll() is not None:
+                    raise RuntimeError(
+                        f"gunicorn exited:\n{server.log.read_text('utf-8', 'replace')}"
+                    )
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"gunicorn did not answer in {ready_timeout:.0f} s")
+                time.sleep(0.3)
+            yield server
+        finally:
+            stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the group (gunicorn's graceful stop), SIGKILL whatever is left after 20 s."""
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    with contextlib.suppress(ProcessLookupError):  # workers orphaned by a dead master
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def worker_pids(master: int) -> set[int]:
+    """The gunicorn master's children: its workers (Linux /proc, no dependency needed)."""
+    pids: set[int] = set()
+    for children in Path(f"/proc/{master}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            pids |= {int(p) for p in children.read_text().split()}
+    return pids
