@@ -48,15 +48,13 @@ lint: $(VENV)/.test
 validate: $(VENV)/.runtime
 	$(BIN)/python -m metrics validate $(if $(DATA),--data $(DATA))
 
-## bench: benchmarks (not part of make test); results go to benchmarks/README.md by hand
-bench: $(VENV)/.test
-	$(BIN)/python benchmarks/load_bench.py --figures 1000000 --repeat 3
-	$(BIN)/python benchmarks/export_bench.py --figures 100000 --repeat 3
-	$(BIN)/python benchmarks/first_load.py
+## bench: every benchmark (not part of make test), ~10 min; the tables go to benchmarks/results.md
+bench: system-deps $(VENV)/.test
+	$(BIN)/python benchmarks/run_all.py
 
 ## screenshot: remake docs/screenshot-zh.png, the README's picture of the Chinese view
 screenshot: system-deps $(VENV)/.test
 	$(BIN)/python scripts/screenshot.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache benchmarks/.cache

@@ -13,7 +13,7 @@ from dashboard.urlstate import ViewState
 from metrics import Dataset
 from metrics.facts import source_passage
 from metrics.present import chosen_names, figure_records, format_amount, names
-from metrics.query import Filters, aggregate, search_figures, select_figures
+from metrics.query import Filters, aggregate
 
 LINKS_SHOWN = 10
 TARGETS_SHOWN = 5
@@ -103,7 +103,7 @@ def kpi_cards(dataset: Dataset, filters: Filters, lang: str) -> list[html.Div]:
 
 PAGE_SIZE = 10
 # Table column -> the figures column it sorts by (numbers by value, periods by their start).
-_SORT_KEYS = {
+SORT_KEYS = {
     "city": "city",
     "industry": "industry",
     "metric": "metric",
@@ -135,20 +135,21 @@ def table_page(
     browser ten rows.
     """
     lang = state.lang
-    figures = search_figures(select_figures(dataset, state.filters()), state.q)
-    if sort_by and sort_by[0].get("column_id") in _SORT_KEYS:
-        key = _SORT_KEYS[sort_by[0]["column_id"]]
-        order = (
-            figures[key] if key == "value" or key == "period_start" else figures[key].astype(str)
-        )
-        figures = figures.iloc[
-            order.argsort(kind="stable").to_numpy()[
-                :: -1 if sort_by[0].get("direction") == "desc" else 1
-            ]
-        ]
-    page_count = max(1, -(-len(figures) // PAGE_SIZE))
+    index = dataset.figure_index
+    chosen = index.mask(state.filters())
+    if state.q.strip():
+        chosen = index.search(state.q.strip(), chosen)
+    column = SORT_KEYS.get((sort_by or [{}])[0].get("column_id", ""))
+    if column:
+        order = index.order(column)
+        if sort_by[0].get("direction") == "desc":  # type: ignore[index]
+            order = order[::-1]
+        positions = order[chosen[order]]  # the sorted order, keeping the chosen figures
+    else:
+        positions = np.flatnonzero(chosen)
+    page_count = max(1, -(-len(positions) // PAGE_SIZE))
     page = min(max(0, int(page or 0)), page_count - 1)
-    shown = figures.iloc[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    shown = dataset.figure_view.iloc[positions[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]]
     records = figure_records(dataset, shown, lang)
     city_names, industry_names = names(dataset, "cities", lang), names(dataset, "industries", lang)
     inferred = t("inferred", lang)
@@ -170,7 +171,7 @@ def table_page(
         for rec in records.to_dict("records")
     ]
     columns = [{"id": c, "name": t(f"col_{c}", lang)} for c in TABLE_COLUMNS]
-    return TablePage(columns, rows, page, page_count, len(figures))
+    return TablePage(columns, rows, page, page_count, len(positions))
 
 
 def source_panel(dataset: Dataset, state: ViewState) -> list:

@@ -27,6 +27,9 @@ IDS_KEPT = 200
 spreadsheet's list of supporting figures, while a national total does not carry a million."""
 
 
+SEARCHED = ("figure_id", "label_zh", "label_en", "quote", "raw", "city", "industry")
+
+
 def _codes(values: pd.Series, keys: Iterable[str]) -> np.ndarray:
     """Each value's position in ``keys``, -1 where it is missing or empty."""
     categories = pd.Index(list(keys))
@@ -37,6 +40,8 @@ class FigureIndex:
     """Codes, values and periods of every figure, and its industry links, as flat arrays."""
 
     def __init__(self, dataset: Dataset) -> None:
+        self._dataset = dataset
+        self._orders: dict[str, np.ndarray] = {}
         figures = dataset.tables["figures"]
         cities = dataset.tables["cities"]
         events = dataset.tables["events"]
@@ -74,6 +79,31 @@ class FigureIndex:
     @cached_property
     def _positions(self) -> pd.Index:
         return pd.Index(self.figure_ids)
+
+    def order(self, column: str) -> np.ndarray:
+        """Every figure's position, sorted by ``column`` of the figure view (stable; text by
+        its string). Sorting a million strings takes a second, so each order is made on its
+        first use and kept: later sorts of any filtered view take one pass over it."""
+        if column not in self._orders:
+            values = self._dataset.figure_view[column]
+            if not (pd.api.types.is_numeric_dtype(values) or values.dtype.kind == "M"):
+                values = values.astype(str)
+            self._orders[column] = values.argsort(kind="stable").to_numpy()
+        return self._orders[column]
+
+    def search(self, text: str, within: np.ndarray) -> np.ndarray:
+        """``within`` (a mask) narrowed to the figures that have ``text`` (any case) in their id,
+        labels, quote, raw string, city or industries. Only the figures already chosen are
+        read: a search inside a filtered view costs what the view holds."""
+        needle = text.casefold()
+        rows = np.flatnonzero(within)
+        chosen = self._dataset.figure_view.iloc[rows]
+        hit = np.zeros(len(rows), dtype=bool)
+        for column in SEARCHED:
+            hit |= chosen[column].astype(str).str.casefold().str.contains(needle, regex=False)
+        found = np.zeros(len(within), dtype=bool)
+        found[rows[hit]] = True
+        return found
 
     def position(self, figure_id: str) -> int | None:
         """The row of ``figure_id`` in the figures table, or None if there is no such figure."""

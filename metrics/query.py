@@ -123,18 +123,6 @@ def _lookup(dataset: Dataset, dimension: str) -> dict[str, str]:
     return lookup
 
 
-def search_figures(figures: pd.DataFrame, text: str) -> pd.DataFrame:
-    """Figures whose label, quote, raw string, city, industry or id contain ``text`` (any case)."""
-    needle = text.strip().casefold()
-    if not needle:
-        return figures
-    columns = ("figure_id", "label_zh", "label_en", "quote", "raw", "city", "industry")
-    mask = np.zeros(len(figures), dtype=bool)
-    for column in columns:
-        mask |= figures[column].astype(str).str.casefold().str.contains(needle, regex=False)
-    return figures[mask]
-
-
 def _as_date(value: str | date | None, name: str) -> date | None:
     if value is None or value == "":
         return None

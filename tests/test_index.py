@@ -15,8 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dashboard.panels import PAGE_SIZE, SORT_KEYS, table_page
+from dashboard.urlstate import ViewState
 from metrics import Dataset
-from metrics.index import IDS_KEPT
+from metrics.index import IDS_KEPT, SEARCHED
 from metrics.query import Filters, aggregate, combine, select_figures
 
 
@@ -155,3 +157,24 @@ def test_a_figure_is_found_by_its_id(dataset):
         "chuzhou-2018-618-sales"
     )
     assert index.position("no-such-figure") is None
+
+
+@pytest.mark.parametrize("column", ["city", "industry", "value", "period", "label", "quote"])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_table_pages_are_searched_and_sorted_as_pandas_would(synthetic_dataset, column, direction):
+    dataset = synthetic_dataset
+    industry = str(dataset.industries["industry"].iloc[0])
+    state = ViewState(industry=(industry,), q="亿")
+    page = table_page(dataset, state, 2, [{"column_id": column, "direction": direction}])
+
+    view = dataset.figure_view[reference_mask(dataset, state.filters())]
+    hit = np.zeros(len(view), dtype=bool)
+    for name in SEARCHED:
+        hit |= view[name].astype(str).str.contains("亿", regex=False).to_numpy()
+    view = view[hit]
+    key = view[SORT_KEYS[column]]
+    key = key if column in ("value", "period") else key.astype(str)
+    order = key.argsort(kind="stable").to_numpy()
+    ordered = view["figure_id"].astype(str).to_numpy()[order[:: -1 if direction == "desc" else 1]]
+    assert page.total == len(view) > 3 * PAGE_SIZE
+    assert [row["id"] for row in page.rows] == list(ordered[2 * PAGE_SIZE : 3 * PAGE_SIZE])
