@@ -61,6 +61,8 @@ def ask(browser: Browser, queries: list[Query]) -> None:
         for key, node in browser.components.items():
             if key.startswith("f-") and node["type"] == "Dropdown":
                 node["props"]["value"] = []
+            elif key.startswith("f-") and node["type"] == "RangeSlider":
+                node["props"]["value"] = [node["props"]["min"], node["props"]["max"]]
         browser.components[control]["props"]["value"] = value
         changed = f"{control}.value"
         browser.run(

@@ -66,11 +66,12 @@ def company_summary(dataset: Dataset, filters: Filters) -> pd.DataFrame:
     roles = roles[roles["event_id"].isin(events["event_id"]) & roles["role"].isin(COMPANY_ROLES)]
     roles = roles.merge(dataset.tables["companies"], on="company_id")
     roles = roles.merge(events[["event_id", "city"]], on="event_id")
-    # Only figures counting companies at these events can be stated counts: a small frame to
-    # look each event up in, instead of every figure of the dataset.
-    counted = Filters(metric=tuple(ROLE_METRICS.values()))
-    figures = dataset.figure_view[dataset.figure_index.mask(counted)]
-    figures = figures[figures["event_id"].isin(events["event_id"])]
+    # Only figures counting companies at the events with named companies can be stated counts:
+    # a small frame to look each event up in, instead of every figure of the dataset.
+    index = dataset.figure_index
+    counted = index.mask(Filters(metric=tuple(ROLE_METRICS.values())))
+    counted &= index.lookup(index.event_keys, roles["event_id"].astype(str))[index.event]
+    figures = dataset.figure_view.iloc[np.flatnonzero(counted)]
     parts = []
     for (city, role, event_id), group in roles.groupby(
         [roles["city"].astype(str), roles["role"].astype(str), roles["event_id"].astype(str)]
