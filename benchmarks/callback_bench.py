@@ -79,12 +79,17 @@ def medians(log: RequestLog) -> dict[str, float]:
 
 
 def pandas_over_http(url: str, queries: list[Query]) -> list[float]:
-    """Milliseconds for each query posted to the bare pandas server."""
-    session, times = requests.Session(), []
-    for control, value in queries:
-        start = time.perf_counter()
-        session.post(url, json={"control": control, "value": value}, timeout=60).raise_for_status()
-        times.append((time.perf_counter() - start) * 1000)
+    """Milliseconds for each query posted to the bare pandas server, after one pass to warm the
+    worker up as the dashboard's is by opening the page (pandas caches nothing: the second pass
+    computes every query again)."""
+    session = requests.Session()
+    for _ in range(2):
+        times = []
+        for control, value in queries:
+            start = time.perf_counter()
+            body = {"control": control, "value": value}
+            session.post(url, json=body, timeout=60).raise_for_status()
+            times.append((time.perf_counter() - start) * 1000)
     return times
 
 
