@@ -1,12 +1,14 @@
 """Benchmark: our Excel export of N figures against pandas ``DataFrame.to_excel`` of the same rows.
 
-    .venv/bin/python benchmarks/export_bench.py [--figures 100000] [--repeat 3]
+    .venv/bin/python benchmarks/export_bench.py [--figures 100000] [--repeat 3] [--data DIR]
 
-Each measurement runs in a fresh Python process, so caches and the memory high-water mark of
-one run do not leak into the next. Time is wall-clock for the export alone (the dataset is built
-first, untimed); peak memory is the rise of the process's resident-set high-water mark (VmHWM,
-reset through /proc/self/clear_refs just before the export). The baseline is conservative: it
-is only ``to_excel`` of a ready-made frame with the same rows and columns as our Figures sheet,
+The dataset is the national synthetic one, made once by ``python -m metrics synth`` (seeded) in
+a temporary directory, or taken from ``--data`` (a directory ``synth`` made earlier). Each
+measurement runs in a fresh Python process, so caches and the memory high-water mark of one run
+do not leak into the next. Time is wall-clock for the export alone (the dataset is loaded first,
+untimed); peak memory is the rise of the process's resident-set high-water mark (VmHWM, reset
+through /proc/self/clear_refs just before the export). The baseline is conservative: it is only
+``to_excel`` of a ready-made frame holding exactly the rows and columns of our Figures sheet,
 while ours is the whole workbook (summary tables, chart, figures, sources, about).
 """
 
@@ -31,22 +33,22 @@ def _rss_kib(field: str) -> int:
     raise RuntimeError(f"no {field} in /proc/self/status")
 
 
-def measure(method: str, figures: int) -> dict[str, float]:
+def measure(method: str, data: str) -> dict[str, float]:
     """Run one export in this process and return seconds and peak MiB (called in a child)."""
     sys.path.insert(0, str(ROOT))
+    import pandas as pd
+
     import metrics
-    from benchmarks.scale import repeated
-    from metrics.export import FIGURE_COLUMNS, write_workbook
-    from metrics.present import figure_records
+    from metrics.export import figures_sheet_frame, write_workbook
     from metrics.query import Filters, select_figures
 
-    dataset = repeated(metrics.load(), figures)
+    dataset = metrics.load(data)
     dataset.figure_view  # noqa: B018 - built once at start-up in the app too, so not timed
     out = Path(tempfile.mkdtemp()) / f"{method}.xlsx"
     if method == "to_excel":
-        frame = figure_records(dataset, select_figures(dataset, Filters()), "zh")
-        frame["source_title"] = frame["source_id"]
-        frame = frame[[c[0] for c in FIGURE_COLUMNS]]
+        frame = figures_sheet_frame(dataset, select_figures(dataset, Filters()), "zh")
+        for column in ("period_start", "period_end"):
+            frame[column] = pd.to_datetime(frame[column])
     Path("/proc/self/clear_refs").write_text("5")  # reset the high-water mark
     before = _rss_kib("VmRSS")
     start = time.perf_counter()
@@ -59,12 +61,12 @@ def measure(method: str, figures: int) -> dict[str, float]:
     return {"seconds": seconds, "peak_mib": peak, "bytes": out.stat().st_size}
 
 
-def run(figures: int, repeat: int) -> dict[str, dict[str, float]]:
+def run(data: str, repeat: int) -> dict[str, dict[str, float]]:
     results: dict[str, list[dict[str, float]]] = {"ours": [], "to_excel": []}
     for _ in range(repeat):
         for method in results:  # interleaved, so drift in machine load hits both alike
             child = subprocess.run(
-                [sys.executable, __file__, "--child", method, "--figures", str(figures)],
+                [sys.executable, __file__, "--child", method, data],
                 capture_output=True,
                 text=True,
                 check=True,
@@ -81,14 +83,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--figures", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child", choices=("ours", "to_excel"), help=argparse.SUPPRESS)
+    parser.add_argument("--data", help="an existing synthetic data directory to export")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child, args.figures)))
+        print(json.dumps(measure(*args.child)))
         return
-    medians = run(args.figures, args.repeat)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = args.data or str(Path(tmp) / "data")
+        if not args.data:
+            synth = [sys.executable, "-m", "metrics", "synth", "--figures", str(args.figures)]
+            subprocess.run([*synth, "-o", data], check=True, cwd=ROOT, capture_output=True)
+        medians = run(data, args.repeat)
     ours, base = medians["ours"], medians["to_excel"]
-    print(f"Excel export of {args.figures:,} figures, median of {args.repeat} runs each")
+    print(f"Excel export of {args.figures:,} synthetic figures, median of {args.repeat} runs each")
     print("| method | median time (s) | peak memory (MiB) | file size (MiB) |")
     print("|---|---|---|---|")
     for name, label in (

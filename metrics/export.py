@@ -1,17 +1,19 @@
 """Excel summaries an analyst can paste into a report: one builder for the page and the CLI.
 
 The workbook records the filters that made it, keeps every number a number (qualifiers are
-number formats), carries each figure's provenance, and streams its rows (openpyxl write-only),
-so a national-scale export stays within bounded memory. More rows than a sheet holds continue on
-further sheets; nothing is ever cut.
+number formats), carries each figure's provenance, and writes the Figures rows as XML a chunk at
+a time (:mod:`metrics.excel`), so a national-scale export is fast and stays within bounded
+memory. More rows than a sheet holds continue on further sheets; nothing is ever cut.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +26,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from metrics.dataset import Dataset
-from metrics.excel import TARGET_PREFIX, CellWriter, guard, number_format, set_widths
+from metrics.excel import TARGET_PREFIX, Column, SheetRows, number_format, save, set_widths
 from metrics.present import axis_scale, check_lang, chosen_names, figure_records, names
 from metrics.query import Filters, aggregate, select_figures
 
 EXCEL_MAX_ROWS = 1_048_576  # rows in one worksheet, header included
+ROWS_PER_CHUNK = 10_000  # Figures rows made into XML at once: bounded memory at any size
 
 LABELS = {
     "zh": {
@@ -327,25 +330,42 @@ def write_workbook(
     figures = select_figures(dataset, filters)
     workbook = Workbook(write_only=True)
     summary_name, figures_name, sources_name, about_name = labels["sheets"]
-    _summary_sheet(workbook.create_sheet(summary_name), dataset, filters, figures, lang, made_at)
+    summary = SheetRows(workbook.create_sheet(summary_name))
+    _summary_sheet(summary, dataset, filters, figures, lang, made_at)
     figure_sheets = _figures_sheets(workbook, figures_name, dataset, figures, lang, max_rows)
-    _sources_sheet(workbook.create_sheet(sources_name), dataset, figures, lang)
-    _about_sheet(workbook.create_sheet(about_name), dataset, filters, len(figures), lang, made_at)
-    workbook.save(output)
+    sources = SheetRows(workbook.create_sheet(sources_name))
+    _sources_sheet(sources, dataset, figures, lang)
+    about = SheetRows(workbook.create_sheet(about_name))
+    _about_sheet(about, dataset, filters, len(figures), lang, made_at)
+    sheets = [summary, *figure_sheets, sources, about]
+    save(workbook, sheets, output)
     return ExportSummary(
         figures=len(figures),
-        sheets=(summary_name, *figure_sheets, sources_name, about_name),
+        sheets=tuple(rows.sheet.title for rows in sheets),
         filename=export_filename(dataset, filters, lang, made_at.date()),
     )
+
+
+_TEMPORARY_PREFIX = ".export-"
+STALE_AFTER = 3600.0
+"""Seconds after which an export's temporary file is a leftover: exports take seconds, and
+the server's request timeout is five minutes."""
 
 
 def export_file(
     dataset: Dataset, filters: Filters, lang: str, path: str | Path, **options: object
 ) -> ExportSummary:
     """Write the workbook to a temporary file beside ``path`` and rename it into place, so a
-    failure (or an interrupted run) never leaves a half-written file under the real name."""
+    failure (or an interrupted run) never leaves a half-written file under the real name.
+
+    A killed export leaves its hidden temporary file behind; the next export to the directory
+    deletes those older than :data:`STALE_AFTER` (a running export is never that old)."""
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=".export-", suffix=".xlsx", dir=path.parent)
+    for stale in path.parent.glob(f"{_TEMPORARY_PREFIX}*.xlsx"):
+        with contextlib.suppress(OSError):  # gone already, or not ours to delete
+            if time.time() - stale.stat().st_mtime > STALE_AFTER:
+                stale.unlink()
+    handle, temporary = tempfile.mkstemp(prefix=_TEMPORARY_PREFIX, suffix=".xlsx", dir=path.parent)
     os.close(handle)
     try:
         summary = write_workbook(dataset, filters, lang, temporary, **options)  # type: ignore[arg-type]
@@ -380,7 +400,7 @@ def describe_filters(dataset: Dataset, filters: Filters, lang: str) -> list[tupl
 
 
 def _summary_sheet(
-    sheet: WriteOnlyWorksheet,
+    rows: SheetRows,
     dataset: Dataset,
     filters: Filters,
     figures: pd.DataFrame,
@@ -388,20 +408,19 @@ def _summary_sheet(
     made_at: dt.datetime,
 ) -> None:
     labels = LABELS[lang]
-    cells = CellWriter(sheet)
-    set_widths(sheet, [16] + [14] * 12)
-    sheet.append([cells.text(f"{labels['title']} · {labels['sheets'][0]}", bold=True)])
+    set_widths(rows.sheet, [16] + [14] * 12)
+    rows.append([rows.text(f"{labels['title']} · {labels['sheets'][0]}", bold=True)])
     colon, separator = ("：", "；") if lang == "zh" else (": ", "; ")
     filter_text = separator.join(
         f"{k}{colon}{v}" for k, v in describe_filters(dataset, filters, lang)
     )
-    sheet.append([cells.text(labels["filters"]), cells.text(filter_text)])
-    sheet.append([cells.text(labels["made"]), cells.text(made_at.isoformat(timespec="seconds"))])
-    sheet.append([cells.text(labels["legend"])])
+    rows.append([rows.text(labels["filters"]), rows.text(filter_text)])
+    rows.append([rows.text(labels["made"]), rows.text(made_at.isoformat(timespec="seconds"))])
+    rows.append([rows.text(labels["legend"])])
     row = 5
     if figures.empty:
-        sheet.append([])
-        sheet.append([cells.text(labels["no_figures"])])
+        rows.append([])
+        rows.append([rows.text(labels["no_figures"])])
         return
     city_names, industry_names = names(dataset, "cities", lang), names(dataset, "industries", lang)
     metric_names = names(dataset, "metrics", lang)
@@ -410,7 +429,8 @@ def _summary_sheet(
     for metric in dataset.tables["metrics"]["metric"].astype(str):
         if metric not in present:
             continue
-        result = aggregate(dataset, metric, filters)
+        # The tables show values only: no figure ids, whose lists cost most of an aggregate.
+        result = aggregate(dataset, metric, filters, ids_kept=0)
         if result.cells.empty:
             continue
         divisor, unit_label = axis_scale(
@@ -419,10 +439,11 @@ def _summary_sheet(
         decimals = 2 if divisor > 1 else 0
         target = TARGET_PREFIX[lang] if result.is_target else ""
         cities = list(dict.fromkeys(result.cells["city"]))
+        present_industries = set(result.cells["industry"])
         industries = [
             i
             for i in dataset.tables["industries"]["industry"].astype(str)
-            if i in set(result.cells["industry"])
+            if i in present_industries
         ]
         title = metric_names[metric] + (
             f"（{labels['target']}）"
@@ -431,92 +452,80 @@ def _summary_sheet(
             if target
             else ""
         )
-        sheet.append([])
+        rows.append([])
         colon = "：" if lang == "zh" else ": "
-        sheet.append([cells.text(f"{title} · {labels['unit']}{colon}{unit_label}", bold=True)])
+        rows.append([rows.text(f"{title} · {labels['unit']}{colon}{unit_label}", bold=True)])
         header_row = row + 2
-        sheet.append(
+        rows.append(
             [
-                cells.text(labels["city"], bold=True),
-                *[cells.text(industry_names[i], bold=True) for i in industries],
-                cells.text(labels["city_total"], bold=True) if result.additive else None,
+                rows.text(labels["city"], bold=True),
+                *[rows.text(industry_names[i], bold=True) for i in industries],
+                rows.text(labels["city_total"], bold=True) if result.additive else None,
             ]
         )
-        grid = result.cells.set_index(["city", "industry"])
-        by_city = result.by_city.set_index("city")
+        grid = _entries(result.cells, "city", "industry")
+        by_city = _entries(result.by_city, "city")
+        style = (divisor, decimals, target, labels)
         for city in cities:
-            line = [cells.text(city_names[city])]
+            line = [rows.text(city_names[city])]
             for industry in industries:
-                line.append(
-                    _summary_cell(cells, grid, (city, industry), divisor, decimals, target, labels)
-                )
+                line.append(_summary_cell(rows, grid.get((city, industry)), *style))
             if result.additive:
-                line.append(
-                    _summary_cell(
-                        cells, by_city, city, divisor, decimals, target, labels, bold=True
-                    )
-                )
-            sheet.append(line)
+                line.append(_summary_cell(rows, by_city.get(city), *style, bold=True))
+            rows.append(line)
         if result.additive:
-            by_industry = result.by_industry.set_index("industry")
-            total = result.total
-            sheet.append(
+            by_industry = _entries(result.by_industry, "industry")
+            rows.append(
                 [
-                    cells.text(labels["total"], bold=True),
+                    rows.text(labels["total"], bold=True),
                     *[
-                        _summary_cell(
-                            cells, by_industry, i, divisor, decimals, target, labels, bold=True
-                        )
+                        _summary_cell(rows, by_industry.get(i), *style, bold=True)
                         for i in industries
                     ],
-                    cells.number(
-                        total["value"] / divisor,
-                        number_format(
-                            decimals,
-                            qualifier=total["qualifier"],
-                            approximate=bool(total["approximate"]),
-                            target=target,
-                        ),
-                        bold=True,
-                    ),
+                    _summary_cell(rows, result.total.to_dict(), *style, bold=True),
                 ]
             )
         notes = [labels["shared"]] if result.cell_parts["shared"].any() else []
         if not result.additive:
             notes.append(labels["not_additive"])
         for note in notes:
-            sheet.append([cells.text(note)])
+            rows.append([rows.text(note)])
         last_city_row = header_row + len(cities)
         if metric == "campaign_sales":
             chart_source = (header_row, last_city_row, len(industries), unit_label)
         row = last_city_row + (1 if result.additive else 0) + len(notes) + 1
     if chart_source:
-        sheet.add_chart(_sales_chart(sheet, *chart_source, labels), "H2")
+        rows.sheet.add_chart(_sales_chart(rows.sheet, *chart_source, labels), "H2")
+
+
+def _entries(frame: pd.DataFrame, *keys: str) -> dict[object, dict]:
+    """An aggregate's rows by key (a tuple of several keys). A national summary has thousands of
+    cells, and a dict look-up is what keeps them cheap: ``.loc`` took about 70 µs each."""
+    index = zip(*(frame[k] for k in keys), strict=True) if len(keys) > 1 else frame[keys[0]]
+    return dict(zip(index, frame.to_dict("records"), strict=True))
 
 
 def _summary_cell(
-    cells: CellWriter,
-    frame: pd.DataFrame,
-    key: object,
+    rows: SheetRows,
+    entry: dict | None,
     divisor: float,
     decimals: int,
     target: str,
     labels: dict,
     *,
     bold: bool = False,
-) -> object:
-    if key not in frame.index:
+) -> bytes | None:
+    if entry is None:
         return None
-    entry = frame.loc[key]
     if pd.isna(entry["value"]):  # several figures of a metric that may not be added
-        return cells.text(labels["n_figures"].format(n=int(entry["n_figures"])))
+        return rows.text(labels["n_figures"].format(n=int(entry["n_figures"])))
     fmt = number_format(
         decimals,
         qualifier=entry["qualifier"],
         approximate=bool(entry["approximate"]),
         target=target,
     )
-    return cells.number(entry["value"] / divisor, fmt, bold=bold)
+    return rows.number(entry["value"] / divisor, fmt, bold=bold)
 
 
 def _sales_chart(
@@ -543,8 +552,8 @@ def _sales_chart(
     return chart
 
 
-def _figure_rows(dataset: Dataset, figures: pd.DataFrame, lang: str) -> Iterator[list]:
-    """The Figures sheet's rows as plain values, in FIGURE_COLUMNS order."""
+def figures_sheet_frame(dataset: Dataset, figures: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The Figures sheet's columns as plain values, in FIGURE_COLUMNS order; dates stay ISO text."""
     labels = LABELS[lang]
     records = figure_records(dataset, figures, lang)
     city_names, industry_names = names(dataset, "cities", lang), names(dataset, "industries", lang)
@@ -557,65 +566,64 @@ def _figure_rows(dataset: Dataset, figures: pd.DataFrame, lang: str) -> Iterator
     separator = "、" if lang == "zh" else ", "
     records["city"] = records["city"].map(city_names)
     records["province"] = records["province"].map(province_names)
-    records["industry"] = [
-        separator.join(industry_names[i] for i in s.split("|")) for s in records["industry"]
-    ]
+    records["industry"] = records["industry"].map(
+        {
+            s: separator.join(industry_names[i] for i in s.split("|"))
+            for s in records["industry"].unique()
+        }
+    )
     records["qualifier"] = records["qualifier"].map(labels["qualifiers"])
     records["source_title"] = records["source_id"].map(titles)
     records["period_precision"] = records["period_precision"].map(_PRECISION[lang])
     for column in ("is_target", "date_inferred"):
         records[column] = records[column].map({True: labels["yes"], False: labels["no"]})
-    for column in ("period_start", "period_end"):
-        records[column] = pd.to_datetime(records[column]).dt.date
-    columns = [c[0] for c in FIGURE_COLUMNS]
-    yield from records[columns].itertuples(index=False, name=None)
+    return records[[c[0] for c in FIGURE_COLUMNS]]
 
 
 def _figures_sheets(
-    workbook: Workbook, name: str, dataset: Dataset, figures: pd.DataFrame, lang: str, max_rows: int
-) -> list[str]:
-    """Stream the figures into as many sheets as it takes: never more rows than a sheet holds."""
+    workbook: Workbook,
+    name: str,
+    dataset: Dataset,
+    figures: pd.DataFrame,
+    lang: str,
+    max_rows: int,
+) -> list[SheetRows]:
+    """As many Figures sheets as the figures need, never more rows than a sheet holds.
+
+    The rows are made when the workbook is saved, a chunk at a time, so memory stays bounded.
+    """
     per_sheet = max_rows - 1
     headers = [c[1] if lang == "zh" else c[2] for c in FIGURE_COLUMNS]
-    widths = [c[3] for c in FIGURE_COLUMNS]
-    sheet_names: list[str] = []
-    sheet = cells = None
-    written = 0
-
-    def new_sheet() -> None:
-        nonlocal sheet, cells, written
-        if sheet is not None:
-            sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{written + 1}"
-        title = name if not sheet_names else f"{name} ({len(sheet_names) + 1})"
-        sheet = workbook.create_sheet(title)
-        sheet_names.append(title)
-        sheet.freeze_panes = "A2"
-        set_widths(sheet, widths)
-        cells = CellWriter(sheet)
-        sheet.append([cells.text(h, bold=True) for h in headers])
-        written = 0
-
-    new_sheet()
-    for values in _figure_rows(dataset, figures, lang):
-        if written == per_sheet:
-            new_sheet()
-        # Plain values where they are safe: openpyxl's per-cell objects cost most of the time.
-        # Numbers are written as numbers and dates get Excel's date format from openpyxl; only
-        # formula-like text needs a styled cell, and empty text is no cell at all.
-        sheet.append([cells.text(v) if guard(v) else (v if v != "" else None) for v in values])
-        written += 1
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{written + 1}"
-    return sheet_names
+    last_column = get_column_letter(len(headers))
+    records = figures_sheet_frame(dataset, figures, lang)
+    sheets: list[SheetRows] = []
+    for start in range(0, max(len(records), 1), per_sheet):  # an empty export keeps its header
+        part = records.iloc[start : start + per_sheet]
+        rows = SheetRows(
+            workbook.create_sheet(name if not sheets else f"{name} ({len(sheets) + 1})")
+        )
+        rows.sheet.freeze_panes = "A2"
+        rows.sheet.auto_filter.ref = f"A1:{last_column}{len(part) + 1}"
+        set_widths(rows.sheet, [c[3] for c in FIGURE_COLUMNS])
+        rows.append([rows.text(h, bold=True) for h in headers])
+        rows.extend(_figure_chunks(rows, part), len(part))
+        sheets.append(rows)
+    return sheets
 
 
-def _sources_sheet(
-    sheet: WriteOnlyWorksheet, dataset: Dataset, figures: pd.DataFrame, lang: str
-) -> None:
+def _figure_chunks(rows: SheetRows, records: pd.DataFrame) -> Iterator[list[Column]]:
+    """The Figures rows as columns of cells, ROWS_PER_CHUNK rows at a time."""
+    cell = {"value": rows.number, "period_start": rows.date, "period_end": rows.date}
+    for start in range(0, len(records), ROWS_PER_CHUNK):
+        chunk = records.iloc[start : start + ROWS_PER_CHUNK]
+        yield [rows.column(chunk[c], cell.get(c, rows.text)) for c in chunk.columns]
+
+
+def _sources_sheet(rows: SheetRows, dataset: Dataset, figures: pd.DataFrame, lang: str) -> None:
     labels = LABELS[lang]
-    cells = CellWriter(sheet)
-    set_widths(sheet, [24, 40, 10, 12, 10, 12, 12, 12, 34, 66, 12, 60])
-    sheet.freeze_panes = "A2"
-    sheet.append([cells.text(h, bold=True) for h in labels["sources"]])
+    set_widths(rows.sheet, [24, 40, 10, 12, 10, 12, 12, 12, 34, 66, 12, 60])
+    rows.sheet.freeze_panes = "A2"
+    rows.append([rows.text(h, bold=True) for h in labels["sources"]])
     used = figures.groupby(figures["source_id"].astype(str))["figure_id"].agg(
         lambda s: list(s.astype(str))
     )
@@ -625,22 +633,22 @@ def _sources_sheet(
         ids = used.get(str(source.source_id), [])
         if not ids:
             continue
-        sheet.append(
+        rows.append(
             [
-                cells.text(source.source_id),
-                cells.text(getattr(source, title), wrap=True),
-                cells.text(city_names[str(source.city)]),
-                cells.date(source.event_date.date() if pd.notna(source.event_date) else None),
-                cells.text(labels["yes"] if source.event_date_inferred else labels["no"]),
-                cells.text(source.publisher or labels["unknown"]),
-                cells.text(source.url or labels["unknown"]),
-                cells.date(source.published.date())
+                rows.text(source.source_id),
+                rows.text(getattr(source, title), wrap=True),
+                rows.text(city_names[str(source.city)]),
+                rows.date(source.event_date.date() if pd.notna(source.event_date) else None),
+                rows.text(labels["yes"] if source.event_date_inferred else labels["no"]),
+                rows.text(source.publisher or labels["unknown"]),
+                rows.text(source.url or labels["unknown"]),
+                rows.date(source.published.date())
                 if pd.notna(source.published)
-                else cells.text(labels["unknown"]),
-                cells.text(source.path),
-                cells.text(source.sha256),
-                cells.number(len(ids)),
-                cells.text(_id_list(ids, labels), wrap=True),
+                else rows.text(labels["unknown"]),
+                rows.text(source.path),
+                rows.text(source.sha256),
+                rows.number(len(ids)),
+                rows.text(_id_list(ids, labels), wrap=True),
             ]
         )
 
@@ -658,7 +666,7 @@ def _id_list(ids: list[str], labels: dict) -> str:
 
 
 def _about_sheet(
-    sheet: WriteOnlyWorksheet,
+    rows: SheetRows,
     dataset: Dataset,
     filters: Filters,
     count: int,
@@ -666,13 +674,12 @@ def _about_sheet(
     made_at: dt.datetime,
 ) -> None:
     labels, about = LABELS[lang], LABELS[lang]["about"]
-    cells = CellWriter(sheet)
-    set_widths(sheet, [22, 90])
-    sheet.append([cells.text(labels["title"], bold=True)])
-    sheet.append([cells.text(labels["filters"], bold=True)])
+    set_widths(rows.sheet, [22, 90])
+    rows.append([rows.text(labels["title"], bold=True)])
+    rows.append([rows.text(labels["filters"], bold=True)])
     for heading, value in describe_filters(dataset, filters, lang):
-        sheet.append([cells.text(heading), cells.text(value)])
-    rows = [
+        rows.append([rows.text(heading), rows.text(value)])
+    entries = [
         (about["language"], about["language_value"]),
         (about["version"], dataset.version),
         (
@@ -686,13 +693,13 @@ def _about_sheet(
         (about["cite"], about["cite_value"].format(version=dataset.version)),
         (about["license"], about["license_value"]),
     ]
-    sheet.append([])
-    for heading, value in rows:
-        cell = cells.number(value) if isinstance(value, int) else cells.text(value, wrap=True)
-        sheet.append([cells.text(heading, bold=True), cell])
-    sheet.append([])
-    sheet.append([cells.text(about["columns"], bold=True)])
-    sheet.append([cells.text(about["column"], bold=True), cells.text(about["meaning"], bold=True)])
+    rows.append([])
+    for heading, value in entries:
+        cell = rows.number(value) if isinstance(value, int) else rows.text(value, wrap=True)
+        rows.append([rows.text(heading, bold=True), cell])
+    rows.append([])
+    rows.append([rows.text(about["columns"], bold=True)])
+    rows.append([rows.text(about["column"], bold=True), rows.text(about["meaning"], bold=True)])
     for column in FIGURE_COLUMNS:
         header, meaning = (column[1], column[4]) if lang == "zh" else (column[2], column[5])
-        sheet.append([cells.text(header), cells.text(meaning)])
+        rows.append([rows.text(header), rows.text(meaning)])

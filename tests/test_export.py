@@ -4,17 +4,23 @@ formulas from data, filters recorded, rows never cut."""
 from __future__ import annotations
 
 import datetime as dt
+import math
+import os
 import re
+import time
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 import metrics
+import metrics.export as export_module
 from metrics.cli import main
-from metrics.export import export_file, export_filename, write_workbook
-from metrics.query import Filters, aggregate, resolve_filters
+from metrics.excel import EXCEL_MAX_CHARS, SheetRows, save
+from metrics.export import export_file, export_filename, figures_sheet_frame, write_workbook
+from metrics.query import Filters, aggregate, resolve_filters, select_figures
 
 from .conftest import set_cell
 
@@ -160,19 +166,23 @@ def test_text_from_data_never_becomes_a_formula(data_copy, tmp_path):
         cell = row[column]
         assert cell.data_type == "s" and cell.value in (HYPERLINK, "@SUM(A1)")
         assert cell.quotePrefix
+        if lang == "zh":
+            assert row["整理说明"].value == "+1+1" and row["整理说明"].quotePrefix
         with zipfile.ZipFile(path) as package:
             assert "<f>" not in package.read("xl/worksheets/sheet2.xml").decode()
 
 
-def test_more_rows_than_a_sheet_holds_continue_on_further_sheets(dataset, tmp_path):
+def test_more_rows_than_a_sheet_holds_continue_on_further_sheets(dataset, tmp_path, monkeypatch):
+    monkeypatch.setattr(export_module, "ROWS_PER_CHUNK", 2)  # rows streamed in several chunks
     workbook, summary, _ = export(dataset, tmp_path, max_rows=4)  # 3 figures per sheet
     assert summary.sheets == ("摘要", "数据", "数据 (2)", "数据 (3)", "来源", "说明")
     seen = []
-    for name in ("数据", "数据 (2)", "数据 (3)"):
+    for name, rows in (("数据", 3), ("数据 (2)", 3), ("数据 (3)", 1)):
         sheet = workbook[name]
         assert sheet.cell(1, 1).value == "编号" and sheet.freeze_panes == "A2"
+        assert sheet.max_row == rows + 1 and sheet.auto_filter.ref == f"A1:W{rows + 1}"
         seen += list(figure_rows(sheet))
-    assert sorted(seen) == sorted(dataset.figures["figure_id"])
+    assert seen == list(dataset.figures["figure_id"])  # in order, none lost or repeated
 
 
 def test_empty_export_says_so(dataset, tmp_path):
@@ -212,6 +222,18 @@ def test_a_failed_export_leaves_no_file(dataset, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_export_clears_what_killed_exports_left_but_not_running_ones(dataset, tmp_path):
+    from metrics.export import STALE_AFTER
+
+    killed, running = tmp_path / ".export-killed.xlsx", tmp_path / ".export-running.xlsx"
+    for leftover in (killed, running):
+        leftover.write_bytes(b"half a workbook")
+    an_hour_ago = time.time() - STALE_AFTER - 60
+    os.utime(killed, (an_hour_ago, an_hour_ago))
+    export_file(dataset, Filters(), "zh", tmp_path / "report.xlsx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".export-running.xlsx", "report.xlsx"]
+
+
 def test_export_command_writes_the_filtered_workbook(tmp_path, capsys):
     assert main(["export", "--city", "滁州", "--lang", "en", "-o", str(tmp_path)]) == 0
     written = list(tmp_path.iterdir())
@@ -230,14 +252,15 @@ def test_export_command_refuses_bad_output_paths(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_libreoffice_opens_the_workbook_and_renders_its_chinese(dataset, tmp_path):
+def test_libreoffice_opens_the_workbook_and_renders_its_chinese(data_copy, tmp_path):
     """A second spreadsheet program reads our files: LibreOffice converts one to PDF."""
     import shutil
     import subprocess
 
     soffice, pdftotext = shutil.which("soffice"), shutil.which("pdftotext")
     assert soffice and pdftotext, "run make test: it installs libreoffice-calc-nogui and poppler"
-    _, _, path = export(dataset, tmp_path)
+    set_cell("figures.csv", 2, label_zh='<计入&"销售额">', notes_zh="响铃\x07=1")(data_copy)
+    _, _, path = export(metrics.load(data_copy), tmp_path)
     profile = tmp_path / "lo-profile"  # a private profile: runs in parallel never collide
     done = subprocess.run(
         [
@@ -260,5 +283,121 @@ def test_libreoffice_opens_the_workbook_and_renders_its_chinese(dataset, tmp_pat
     text = subprocess.run(
         [pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
-    for expected in ("活动销售额", "滁州", "≥5", ">1,000.00", "目标 ~1,300.00"):
+    # the Summary's numbers in their formats, and the streamed Figures sheet's text and numbers
+    for expected in ("活动销售额", "滁州", "≥5", ">1,000.00", "目标 ~1,300.00", "1.3572亿元"):
         assert expected in text, expected
+    assert "135720000" in text and '<计入&"销售额">' in text
+
+
+def test_figures_sheet_holds_exactly_the_records_of_a_national_dataset(synthetic_dataset, tmp_path):
+    """Every cell of the streamed sheet, read back, against the frame it was written from."""
+    dataset = synthetic_dataset
+    workbook, _, _ = export(dataset, tmp_path, "en")
+    expected = figures_sheet_frame(dataset, select_figures(dataset, Filters()), "en")
+    rows = list(workbook["Figures"].iter_rows(min_row=2))
+    assert len(rows) == len(expected) == len(dataset.figures)
+    for row, record in zip(rows, expected.itertuples(index=False), strict=True):
+        for cell, (column, value) in zip(row, record._asdict().items(), strict=True):
+            if column in ("period_start", "period_end"):
+                assert cell.value == dt.datetime.fromisoformat(value), (cell.coordinate, value)
+                assert cell.number_format == "yyyy-mm-dd"
+            elif column == "value":
+                assert cell.data_type == "n" and cell.value == value
+                assert cell.number_format == "General"
+            else:
+                assert cell.value == (value or None), (cell.coordinate, column, value)
+
+
+def _streamed(tmp_path: Path, values: list) -> list:
+    """``values`` written as one streamed column (as the Figures sheet is), read back."""
+    workbook = Workbook(write_only=True)
+    rows = SheetRows(workbook.create_sheet("s"))
+    column = pd.Series(values, dtype=object)
+    rows.extend([[rows.column(column, rows.value)]], len(values))
+    save(workbook, [rows], tmp_path / "s.xlsx")
+    sheet = load_workbook(tmp_path / "s.xlsx")["s"]
+    return [sheet.cell(row, 1) for row in range(1, len(values) + 1)]
+
+
+def test_streamed_text_is_xml_escaped_and_reads_back_exactly(tmp_path):
+    texts = [
+        "<b>&\"'</b>",
+        "]]> &amp; &#13;",
+        " leading and trailing spaces ",
+        " ",
+        "line\nbreaks\r\nkept\rtoo",
+        "中文「引号」、全角　空格",
+        "emoji 😀 and 𠀀",
+    ]
+    cells = _streamed(tmp_path, texts)
+    assert [c.value for c in cells] == texts
+    assert all(c.data_type == "s" and not c.quotePrefix for c in cells)
+
+
+def test_control_characters_are_dropped_so_the_file_stays_valid(tmp_path):
+    # openpyxl refuses these (IllegalCharacterError); XML 1.0 cannot hold them at all.
+    cells = _streamed(tmp_path, ["a\x00b\x07c\x1bd\x0b\x0ce\ufffe", "\x01\x02", "tab\tkept"])
+    assert [c.value for c in cells] == ["abcde", None, "tab\tkept"]
+
+
+def test_text_longer_than_a_cell_holds_is_cut_visibly(tmp_path):
+    fits, too_long = "长" * EXCEL_MAX_CHARS, "x" * (EXCEL_MAX_CHARS + 10)
+    cells = _streamed(tmp_path, [fits, too_long])
+    assert cells[0].value == fits
+    assert len(cells[1].value) == EXCEL_MAX_CHARS and cells[1].value.endswith("x…")
+
+
+def test_formula_like_text_is_quoted_text_in_streamed_cells(tmp_path):
+    texts = ["=1+1", "+86 550", "-5%", "@SUM(A1)", "\t=1", "\r=1", "a=1"]
+    cells = _streamed(tmp_path, texts)
+    assert [c.value for c in cells] == texts
+    assert all(c.data_type == "s" for c in cells)
+    assert [c.quotePrefix for c in cells] == [True] * 6 + [False]
+    with zipfile.ZipFile(tmp_path / "s.xlsx") as package:
+        assert "<f>" not in package.read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_missing_and_infinite_numbers_are_empty_cells_not_text(tmp_path):
+    values = [1.5, math.nan, math.inf, -math.inf, None, 0, 10**15, 0.1 + 0.2]
+    cells = _streamed(tmp_path, values)
+    assert [c.value for c in cells] == [1.5, None, None, None, None, 0, 10**15, 0.3]
+    assert [c.data_type for c in cells] == ["n"] * len(values)
+
+
+def test_booleans_and_dates_keep_their_types(tmp_path):
+    cells = _streamed(tmp_path, [True, False, dt.date(2018, 6, 26), "2018-06-26"])
+    assert [c.value for c in cells[:3]] == [True, False, dt.datetime(2018, 6, 26)]
+    assert cells[2].number_format == "yyyy-mm-dd" and cells[3].value == "2018-06-26"
+
+
+def test_a_style_first_needed_while_saving_is_refused_not_silently_wrong(tmp_path):
+    workbook = Workbook(write_only=True)
+    rows = SheetRows(workbook.create_sheet("s"))
+
+    def bold(value: object) -> bytes:
+        return rows.text(value, bold=True)
+
+    rows.extend(([rows.column(pd.Series(["x"]), bold)] for _ in range(1)), 1)  # made lazily
+    with pytest.raises(RuntimeError, match="after the style table"):
+        save(workbook, [rows], tmp_path / "s.xlsx")
+
+
+def test_small_parts_are_plain_zip_entries(dataset, tmp_path):
+    """No Zip64 records below 2 GiB: Excel asks to repair a small part written with them."""
+    _, _, path = export(dataset, tmp_path)
+    with zipfile.ZipFile(path) as package:
+        assert package.testzip() is None
+        for info in package.infolist():
+            assert info.compress_type == zipfile.ZIP_DEFLATED
+            assert b"\x01\x00" not in info.extra[:2], info.filename  # the Zip64 extra field
+
+
+def test_a_part_over_the_zip64_limit_gets_zip64_and_reads_back(dataset, tmp_path, monkeypatch):
+    import metrics.excel
+
+    monkeypatch.setattr(metrics.excel, "SPOOL_BYTES", 0)  # spilled to a temporary file
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 8_000)  # as if the Figures part passed 2 GiB
+    workbook, _, path = export(dataset, tmp_path)
+    assert sorted(figure_rows(workbook["数据"])) == sorted(dataset.figures["figure_id"])
+    with zipfile.ZipFile(path) as package:
+        assert package.getinfo("xl/worksheets/sheet2.xml").extra[:2] == b"\x01\x00"
