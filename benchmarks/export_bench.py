@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/export_bench.py [--figures 100000] [--repeat 3] [--data DIR]
 
-The dataset is the national synthetic one, made once by ``python -m metrics synth`` (seeded) in
-a temporary directory, or taken from ``--data`` (a directory ``synth`` made earlier). Each
+The dataset is the national synthetic one (``python -m metrics synth``, seeded), made once
+and kept by ``benchmarks/common.py``, or ``--data DIR``. Each
 measurement runs in a fresh Python process, so caches and the memory high-water mark of one run
 do not leak into the next. Time is wall-clock for the export alone (the dataset is loaded first,
 untimed); peak memory is the rise of the process's resident-set high-water mark (VmHWM, reset
@@ -24,6 +24,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import synthetic_data  # noqa: E402 - found through ROOT
 
 
 def _rss_kib(field: str) -> int:
@@ -89,12 +92,8 @@ def main() -> None:
     if args.child:
         print(json.dumps(measure(*args.child)))
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        data = args.data or str(Path(tmp) / "data")
-        if not args.data:
-            synth = [sys.executable, "-m", "metrics", "synth", "--figures", str(args.figures)]
-            subprocess.run([*synth, "-o", data], check=True, cwd=ROOT, capture_output=True)
-        medians = run(data, args.repeat)
+    data = args.data or str(synthetic_data(args.figures))
+    medians = run(data, args.repeat)
     ours, base = medians["ours"], medians["to_excel"]
     print(f"Excel export of {args.figures:,} synthetic figures, median of {args.repeat} runs each")
     print("| method | median time (s) | peak memory (MiB) | file size (MiB) |")

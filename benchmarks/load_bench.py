@@ -1,8 +1,9 @@
 """Benchmark: load and validate a synthetic dataset, against bare pandas reading the same CSVs.
 
-    .venv/bin/python benchmarks/load_bench.py [--figures 1000000] [--repeat 3]
+    .venv/bin/python benchmarks/load_bench.py [--figures 1000000] [--repeat 3] [--data DIR]
 
-The dataset is made once by ``python -m metrics synth`` (seeded) in a temporary directory.
+The dataset is the national synthetic one (``python -m metrics synth``, seeded), made once
+and kept by ``benchmarks/common.py``, or ``--data DIR``.
 Each measurement is a fresh process: wall time of the load alone, and the peak resident set of
 that process (VmHWM), which is what a server worker holds after start-up.
 """
@@ -14,11 +15,13 @@ import json
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import synthetic_data  # noqa: E402 - found through ROOT
 
 
 def _peak_mib() -> float:
@@ -47,30 +50,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--figures", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--data", help="an existing synthetic data directory to load")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(*args.child)))
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        data = str(Path(tmp) / "data")
-        subprocess.run(
-            [sys.executable, "-m", "metrics", "synth", "--figures", str(args.figures), "-o", data],
-            check=True,
-            cwd=ROOT,
-            capture_output=True,
-        )
-        runs: dict[str, list[dict[str, float]]] = {"metrics.load": [], "pandas.read_csv": []}
-        for _ in range(args.repeat):
-            for method in runs:
-                child = subprocess.run(
-                    [sys.executable, __file__, "--child", method, data],
-                    check=True,
-                    cwd=ROOT,
-                    capture_output=True,
-                    text=True,
-                )
-                runs[method].append(json.loads(child.stdout.strip().splitlines()[-1]))
+    data = args.data or str(synthetic_data(args.figures))
+    runs: dict[str, list[dict[str, float]]] = {"metrics.load": [], "pandas.read_csv": []}
+    for _ in range(args.repeat):
+        for method in runs:
+            child = subprocess.run(
+                [sys.executable, __file__, "--child", method, data],
+                check=True,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+            )
+            runs[method].append(json.loads(child.stdout.strip().splitlines()[-1]))
     medians = {m: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for m, rs in runs.items()}
     ours, base = medians["metrics.load"], medians["pandas.read_csv"]
     print(f"Load + validate {args.figures:,} synthetic figures, median of {args.repeat} runs")

@@ -318,24 +318,19 @@ def count_listed_names(raw: str) -> int:
     return sum(1 for name in names if name.strip())
 
 
-def qualifier_context(before: str, after: str) -> tuple[str, str]:
-    """The parts of ``before`` and ``after`` that :func:`detect_qualifier` can read.
-
-    Only the words touching a number bear on its qualifier; callers checking a million figures
-    cache on this instead of the whole sentence. Two spare characters cover width folding.
-    """
-    longest_after = max(map(len, _AFTER_WORDS))
-    return before[-(_BEFORE_TAIL + 2) :], after[: longest_after + 2]
+# detect_qualifier reads at most this many characters before and after a number: the tail a
+# bound word may end, the longest word after it, and two spare characters for width folding.
+# Callers checking a million figures group rows by these slices, not by the whole sentence.
+QUALIFIER_CONTEXT = (_BEFORE_TAIL + 2, max(map(len, _AFTER_WORDS)) + 2)
 
 
-def detect_qualifier(before: str, raw: str, after: str = "") -> Qualifier:
-    """The qualifier the wording around a quoted number implies.
+def qualifier_bounds(before: str, raw: str, after: str = "") -> frozenset[Qualifier]:
+    """The bounds (qualifiers other than exact) the words in and around a quoted number imply.
 
-    ``before`` and ``after`` are the sentence text immediately around ``raw``. The qualifier
-    inside ``raw`` is combined with a bound word ending ``before`` (超, 约, 不少于, ...) and one
-    starting ``after`` (以上, 左右, 余, 多); an enumeration ending in 等 is a lower bound on the
-    count of items. ``raw`` need not be a number phrase. Raises :class:`NumberParseError` when
-    the words imply two different bounds, since then the wording itself is ambiguous.
+    Each part is read on its own, so the bounds of ``(before, raw, after)`` are the union of
+    those of ``(before, "", "")``, ``("", raw, "")`` and ``("", "", after)``: a caller checking
+    a million figures reads each distinct part once. :func:`detect_qualifier` says what they
+    mean together.
     """
     before, text, after = _normalize(before), _normalize(raw), _normalize(after)
     qualifiers: list[Qualifier] = []
@@ -347,7 +342,20 @@ def detect_qualifier(before: str, raw: str, after: str = "") -> Qualifier:
     for found in (_before_qualifier(before), _after_qualifier(after)):
         if found is not None:
             qualifiers.append(found)
-    return _combine(qualifiers, before + raw + after)
+    return frozenset(qualifiers) - {"exact"}
+
+
+def detect_qualifier(before: str, raw: str, after: str = "") -> Qualifier:
+    """The qualifier the wording around a quoted number implies.
+
+    ``before`` and ``after`` are the sentence text immediately around ``raw``. The qualifier
+    inside ``raw`` is combined with a bound word ending ``before`` (超, 约, 不少于, ...) and one
+    starting ``after`` (以上, 左右, 余, 多); an enumeration ending in 等 is a lower bound on the
+    count of items. ``raw`` need not be a number phrase. Raises :class:`NumberParseError` when
+    the words imply two different bounds, since then the wording itself is ambiguous.
+    """
+    bounds = qualifier_bounds(before, raw, after)
+    return _combine(list(bounds), _normalize(before) + raw + _normalize(after))
 
 
 _BOUND_SYMBOLS: dict[str, str] = {"exact": "", "at_least": "≥", "more_than": ">", "approx": "~"}

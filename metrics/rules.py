@@ -8,19 +8,22 @@ does the date add up — and reports every row that fails, never only the first.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from metrics.errors import NumberParseError, Problem
 from metrics.numbers import (
+    QUALIFIER_CONTEXT,
     ParsedNumber,
     count_listed_names,
     detect_qualifier,
     parse_number,
-    qualifier_context,
+    qualifier_bounds,
 )
 from metrics.schema import Descriptor, ProblemList
 
@@ -31,6 +34,7 @@ class Tables:
 
     frames: dict[str, pd.DataFrame]
     paths: dict[str, str]
+    _found: dict[tuple[str, str, str, str], np.ndarray] = field(default_factory=dict, repr=False)
 
     def get(self, name: str) -> pd.DataFrame | None:
         return self.frames.get(name)
@@ -38,18 +42,55 @@ class Tables:
     def path(self, name: str) -> str:
         return self.paths[name]
 
+    def found_in(self, name: str, column: str, target: str, ref: str) -> np.ndarray:
+        """Whether each value of ``column`` in table ``name`` is a value of ``ref`` in ``target``.
+
+        One hashing of both columns answers the reverse question too, and is kept for it: the
+        million figures and their industry links are checked both ways (a foreign key, and
+        "every figure has an industry"), and each way alone costs as much as the hashing.
+        """
+        if (name, column, target, ref) not in self._found:
+            one, other = self.frames[name][column], self.frames[target][ref]
+            both = np.concatenate([_text(one), _text(other)])
+            codes, distinct = pd.factorize(both, use_na_sentinel=False)
+            mine, theirs = codes[: len(one)], codes[len(one) :]
+            for key, values, known in (
+                ((name, column, target, ref), mine, theirs),
+                ((target, ref, name, column), theirs, mine),
+            ):
+                present = np.zeros(len(distinct), dtype=bool)
+                present[known] = True
+                self._found[key] = present[values]
+        return self._found[(name, column, target, ref)]
+
+
+def _text(column: pd.Series) -> np.ndarray:
+    """The column as an array of Python strings (NaN where missing), for comparing two columns.
+
+    Two categorical columns compare only if their categories are the same; plain arrays of a
+    million strings compare in milliseconds.
+    """
+    return column.to_numpy(dtype=object)
+
 
 def check_foreign_keys(descriptor: Descriptor, tables: Tables, problems: ProblemList) -> None:
-    """Every reference names a row that exists (empty references are allowed: optional)."""
+    """Every reference names a row that exists (empty references are allowed: optional).
+
+    A categorical column is looked up by its few categories, not its million rows; a text
+    column through :meth:`Tables.found_in`, whose answer a later rule reuses.
+    """
     for name, resource in descriptor.resources.items():
         frame = tables.get(name)
         for own, target, ref in resource.foreign_keys:
             target_frame = tables.get(target)
             if frame is None or target_frame is None:
                 continue
-            values = frame[own].astype(str)
-            known = set(target_frame[ref].astype(str))
-            bad = (values != "") & ~values.isin(known)
+            values = frame[own]
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                found = values.isin(target_frame[ref]).to_numpy()
+            else:
+                found = tables.found_in(name, own, target, ref)
+            bad = (values != "") & ~found
             target_path = descriptor.resources[target].path
             problems.rows(
                 resource.path, frame, bad, own, f"not found in {target_path} (column {ref})"
@@ -63,36 +104,35 @@ def read_source_texts(data_dir: Path, tables: Tables, problems: ProblemList) -> 
     if sources is None:
         return texts
     file = tables.path("sources")
-    for row, record in sources.iterrows():
-        path = data_dir / record["path"]
+    for row, source_id, relative, recorded in zip(
+        sources.index, sources["source_id"], sources["path"], sources["sha256"], strict=True
+    ):
         try:
-            data = path.read_bytes()
+            data = (data_dir / relative).read_bytes()
         except OSError:
-            problems.append(
-                Problem(file, int(row), "path", record["path"], "report file is missing")
-            )
+            problems.append(Problem(file, int(row), "path", relative, "report file is missing"))
             continue
         digest = hashlib.sha256(data).hexdigest()
-        if digest != record["sha256"]:
+        if digest != recorded:
             problems.append(
                 Problem(
                     file,
                     int(row),
                     "sha256",
-                    record["sha256"],
+                    recorded,
                     f"the report text has changed (its SHA-256 is now {digest}); reports are kept "
                     "byte for byte as received, so restore it or add it as a new source",
                 )
             )
         try:
-            texts[record["source_id"]] = data.decode("utf-8")
+            texts[source_id] = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             problems.append(
                 Problem(
                     file,
                     int(row),
                     "path",
-                    record["path"],
+                    relative,
                     f"report is not UTF-8 text (offset {exc.start})",
                 )
             )
@@ -105,9 +145,11 @@ def check_quotes(tables: Tables, texts: dict[str, str], problems: ProblemList) -
         frame = tables.get(name)
         if frame is None:
             continue
+        # A quote whose report is missing or unreadable is checked against itself: that
+        # report's problem is already recorded, and the quote cannot be judged without it.
         bad = [
-            source in texts and quote not in texts[source]
-            for source, quote in zip(frame["source_id"], frame["quote"], strict=True)
+            quote not in texts.get(source, quote)
+            for source, quote in zip(_text(frame["source_id"]), _text(frame["quote"]), strict=True)
         ]
         problems.rows(
             tables.path(name),
@@ -119,115 +161,167 @@ def check_quotes(tables: Tables, texts: dict[str, str], problems: ProblemList) -
         )
 
 
+# A bound as a bit, so that the bounds of a raw and of the words around it combine with "|";
+# _MEANING[bits] is the qualifier they imply together, None where two bounds make it ambiguous.
+_BOUND_BITS = {"at_least": 1, "more_than": 2, "approx": 4}
+_MEANING = np.full(8, None, dtype=object)
+_MEANING[0] = "exact"
+_MEANING[list(_BOUND_BITS.values())] = list(_BOUND_BITS)
+
+
+def _bound_bits(bounds: Iterable[str]) -> int:
+    return sum(_BOUND_BITS[bound] for bound in bounds)
+
+
+def _each(
+    items: Iterable[Any], read: Callable[[Any], object], dtype: type = np.int64
+) -> np.ndarray:
+    """``read`` of each item, as an array (of ``dtype`` even when there are no items)."""
+    return np.array([read(item) for item in items], dtype=dtype)
+
+
+def _used(codes: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The distinct codes of the selected rows, without sorting a million of them."""
+    used = np.zeros(codes.max(initial=-1) + 1, dtype=bool)
+    used[codes[rows]] = True
+    return np.flatnonzero(used)
+
+
+def _wording_bits(
+    quotes: list[str],
+    starts: np.ndarray,
+    stops: np.ndarray,
+    bounds: Callable[[str], frozenset[str]],
+) -> np.ndarray:
+    """The bound bits of each row's words ``quote[start:stop]``, reading each distinct one once.
+
+    A million quotes repeat a few hundred slices of wording next to their numbers.
+    """
+    words = [q[a:b] for q, a, b in zip(quotes, starts.tolist(), stops.tolist(), strict=True)]
+    codes, distinct = pd.factorize(np.array(words, dtype=object))
+    return _each(distinct, lambda text: _bound_bits(bounds(text)))[codes]
+
+
 def check_figure_numbers(tables: Tables, problems: ProblemList) -> None:
     """raw is in the quote, reads as the value and unit, and the wording allows the qualifier.
 
-    Loops over plain column lists with caches keyed on the phrase and its nearby words: this is
-    the one rule that must read every row's text, and a million rows must validate in seconds.
+    A million figures repeat a few thousand phrases and a few hundred words around them, so
+    only finding raw in its quote is done row by row: each distinct raw is parsed once, each
+    distinct slice of wording before and after it is read once (see ``qualifier_bounds``), and
+    numpy carries the verdicts back to the rows. Problems come out rule by rule, not row by row;
+    the final sort puts them in row order, each row's in the order of the rules here.
     """
     figures, units = tables.get("figures"), tables.get("units")
     if figures is None or units is None:
         return
     file = tables.path("figures")
-    symbol = dict(zip(units["unit"], units["symbol_zh"], strict=True))
-    kind = dict(zip(units["unit"], units["kind"], strict=True))
-    parsed_cache: dict[str, ParsedNumber | NumberParseError] = {}
-    qualifier_cache: dict[tuple[str, str, str], str | NumberParseError] = {}
-    columns = [
-        figures[c].tolist() for c in ("quote", "raw", "derivation", "value", "unit", "qualifier")
-    ]
-    for row, (quote, raw, derivation, value, unit, qualifier) in enumerate(
-        zip(*columns, strict=True), 1
-    ):
-        where = quote.find(raw) if raw else -1
-        if where < 0:
-            problems.append(
-                Problem(
-                    file,
-                    row,
-                    "raw",
-                    raw,
-                    "not found in the quote; raw must be copied from the quote",
-                )
-            )
-            continue
-        has_value = value == value  # not NaN
-        if derivation == "enumerated":
-            _check_enumeration(file, row, raw, value, problems)
-        elif has_value:
-            parsed = parsed_cache.get(raw)
-            if parsed is None:
-                try:
-                    parsed = parse_number(raw)
-                except NumberParseError as exc:
-                    parsed = exc
-                parsed_cache[raw] = parsed
-            if isinstance(parsed, NumberParseError):
-                problems.append(Problem(file, row, "raw", raw, str(parsed)))
-                continue
-            if not _same(parsed.value, value):
-                problems.append(
-                    Problem(
-                        file,
-                        row,
-                        "value",
-                        value,
-                        f"raw {raw!r} reads as {parsed.value:g}, not {value:g}",
-                    )
-                )
-            if parsed.counter is not None and unit in symbol and parsed.counter != symbol[unit]:
-                problems.append(
-                    Problem(
-                        file,
-                        row,
-                        "unit",
-                        unit,
-                        f"raw {raw!r} is counted in {parsed.counter}, but unit {unit} is written "
-                        f"{symbol[unit]}",
-                    )
-                )
-        if kind.get(unit) == "count" and has_value and value % 1:
-            problems.append(Problem(file, row, "value", value, "a count must be a whole number"))
-        before, after = qualifier_context(quote[:where], quote[where + len(raw) :])
-        key = (before, raw, after)
-        implied = qualifier_cache.get(key)
-        if implied is None:
-            try:
-                implied = detect_qualifier(*key)
-            except NumberParseError as exc:
-                implied = exc
-            qualifier_cache[key] = implied
-        if isinstance(implied, NumberParseError):
-            problems.append(Problem(file, row, "qualifier", qualifier, str(implied)))
-        elif implied != qualifier:
-            problems.append(
-                Problem(
-                    file,
-                    row,
-                    "qualifier",
-                    qualifier,
-                    f"the wording around {raw!r} in the quote means {implied!r}; a figure may not "
-                    "claim more (or less) certainty than its text",
-                )
-            )
+    rows = figures.index  # the 1-based row of each position
+    quotes, raws = figures["quote"].tolist(), figures["raw"].tolist()
+    values = figures["value"].to_numpy(dtype=float)
+    unit, qualifier = _text(figures["unit"]), _text(figures["qualifier"])
 
+    def report(
+        mask: np.ndarray, field: str, value: Callable[[int], object], message: Callable[[int], str]
+    ) -> None:
+        """One problem per row of ``mask``, with that row's value and message (by position)."""
+        for i in np.flatnonzero(mask):
+            problems.append(Problem(file, int(rows[i]), field, value(i), message(i)))
 
-def _check_enumeration(file: str, row: int, raw: str, value: float, problems: ProblemList) -> None:
-    count = count_listed_names(raw)
-    if value == value and value != count:
-        problems.append(
-            Problem(
-                file,
-                row,
-                "value",
-                value,
-                f"raw lists {count} names, so an enumerated value must be {count}",
-            )
-        )
+    where = np.array(
+        [q.find(r) if r else -1 for q, r in zip(quotes, raws, strict=True)], dtype=np.int64
+    )
+    found = where >= 0
+    report(
+        ~found,
+        "raw",
+        raws.__getitem__,
+        lambda i: "not found in the quote; raw must be copied from the quote",
+    )
+    has_value = ~np.isnan(values)
+    codes, distinct = pd.factorize(np.array(raws, dtype=object))
 
+    enumerated = found & (_text(figures["derivation"]) == "enumerated")
+    counts = np.full(len(distinct), -1)
+    for code in _used(codes, enumerated):
+        counts[code] = count_listed_names(distinct[code])
+    report(
+        enumerated & has_value & (values != counts[codes]),
+        "value",
+        lambda i: float(values[i]),
+        lambda i: (
+            f"raw lists {counts[codes[i]]} names, so an enumerated value must be {counts[codes[i]]}"
+        ),
+    )
 
-def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1.0)
+    stated = found & ~enumerated & has_value
+    parsed: list[ParsedNumber | NumberParseError | None] = [None] * len(distinct)
+    for code in _used(codes, stated):
+        try:
+            parsed[code] = parse_number(distinct[code])
+        except NumberParseError as exc:
+            parsed[code] = exc
+    failed = stated & _each(parsed, lambda p: isinstance(p, NumberParseError), bool)[codes]
+    report(failed, "raw", raws.__getitem__, lambda i: str(parsed[codes[i]]))
+    read = stated & ~failed
+    reads_as = _each(parsed, lambda p: getattr(p, "value", np.nan), float)[codes]
+    tolerance = 1e-9 * np.maximum(np.maximum(np.abs(reads_as), np.abs(values)), 1.0)
+    report(
+        read & ~(np.abs(reads_as - values) <= tolerance),
+        "value",
+        lambda i: float(values[i]),
+        lambda i: f"raw {raws[i]!r} reads as {reads_as[i]:g}, not {values[i]:g}",
+    )
+    counter = _each(parsed, lambda p: getattr(p, "counter", None), object)[codes]
+    written = _text(figures["unit"].map(dict(zip(units["unit"], units["symbol_zh"], strict=True))))
+    report(
+        read & pd.notna(counter) & pd.notna(written) & (counter != written),
+        "unit",
+        unit.__getitem__,
+        lambda i: (
+            f"raw {raws[i]!r} is counted in {counter[i]}, but unit {unit[i]} is written "
+            f"{written[i]}"
+        ),
+    )
+
+    checked = found & ~failed
+    kind = _text(figures["unit"].map(dict(zip(units["unit"], units["kind"], strict=True))))
+    report(
+        checked & (kind == "count") & has_value & (values % 1 != 0),
+        "value",
+        lambda i: float(values[i]),
+        lambda i: "a count must be a whole number",
+    )
+
+    def raw_bits(raw: str, number: ParsedNumber | NumberParseError | None) -> int:
+        # A raw that parsed needs no second reading: its ParsedNumber.qualifier comes from the
+        # very words in it that qualifier_bounds reads.
+        if isinstance(number, ParsedNumber):
+            return _BOUND_BITS.get(number.qualifier, 0)
+        return _bound_bits(qualifier_bounds("", raw))
+
+    before_chars, after_chars = QUALIFIER_CONTEXT
+    at = np.where(found, where, 0)
+    ends = at + _each(distinct, len)[codes] * found
+    starts, stops = np.maximum(at - before_chars, 0), ends + after_chars
+    bits = _each(zip(distinct, parsed, strict=True), lambda item: raw_bits(*item))[codes]
+    bits |= _wording_bits(quotes, starts, at, lambda before: qualifier_bounds(before, ""))
+    bits |= _wording_bits(quotes, ends, stops, lambda after: qualifier_bounds("", "", after))
+    implied = _MEANING[bits]
+    for i in np.flatnonzero(checked & pd.isna(implied)):
+        quote = quotes[i]
+        try:
+            detect_qualifier(quote[starts[i] : at[i]], raws[i], quote[ends[i] : stops[i]])
+        except NumberParseError as exc:  # always: these words imply two bounds
+            problems.append(Problem(file, int(rows[i]), "qualifier", qualifier[i], str(exc)))
+    report(
+        checked & pd.notna(implied) & (implied != qualifier),
+        "qualifier",
+        qualifier.__getitem__,
+        lambda i: (
+            f"the wording around {raws[i]!r} in the quote means {implied[i]!r}; a figure "
+            "may not claim more (or less) certainty than its text"
+        ),
+    )
 
 
 def check_metric_units(tables: Tables, problems: ProblemList) -> None:
@@ -235,15 +329,17 @@ def check_metric_units(tables: Tables, problems: ProblemList) -> None:
     figures, metrics = tables.get("figures"), tables.get("metrics")
     if figures is None or metrics is None:
         return
-    expected = figures["metric"].map(dict(zip(metrics["metric"], metrics["unit"], strict=True)))
-    bad = expected.notna() & (figures["unit"] != expected)
-    for metric, unit in sorted(set(zip(figures["metric"][bad], expected[bad], strict=True))):
+    metric = _text(figures["metric"])
+    unit_of = dict(zip(metrics["metric"], metrics["unit"], strict=True))
+    expected = _text(figures["metric"].map(unit_of))
+    bad = pd.notna(expected) & (_text(figures["unit"]) != expected)
+    for name, unit in sorted(set(zip(metric[bad], expected[bad], strict=True))):
         problems.rows(
             tables.path("figures"),
             figures,
-            bad & (figures["metric"] == metric),
+            bad & (metric == name),
             "unit",
-            f"metric {metric} is measured in {unit}",
+            f"metric {name} is measured in {unit}",
         )
 
 
@@ -315,7 +411,7 @@ def check_consistency(tables: Tables, problems: ProblemList) -> None:
         problems.rows(
             tables.path("figures"),
             figures,
-            ~figures["figure_id"].isin(links["figure_id"]),
+            ~tables.found_in("figures", "figure_id", "figure_industries", "figure_id"),
             "figure_id",
             "has no industry: add a row to figure_industries.csv",
         )
@@ -325,15 +421,15 @@ def check_consistency(tables: Tables, problems: ProblemList) -> None:
             frame = tables.get(name)
             if frame is None:
                 continue
-            event_city = frame["event_id"].map(city)
-            bad = event_city.notna() & (event_city != frame["city"])
+            event_city = _text(frame["event_id"].map(city))
+            bad = pd.notna(event_city) & (event_city != _text(frame["city"]))
             problems.rows(
                 tables.path(name), frame, bad, "city", "differs from the city of its event"
             )
         problems.rows(
             tables.path("events"),
             events,
-            events["parent_event_id"] == events["event_id"],
+            _text(events["parent_event_id"]) == _text(events["event_id"]),
             "parent_event_id",
             "an event cannot be part of itself",
         )
@@ -363,40 +459,51 @@ def check_consistency(tables: Tables, problems: ProblemList) -> None:
 def _check_source_events(
     file: str, sources: pd.DataFrame, events: pd.DataFrame, problems: ProblemList
 ) -> None:
-    ev = events.set_index("event_id")
-    for row, src in sources.iterrows():
-        if src["event_id"] not in ev.index:
+    """A source's event date, inferred flag and city are those of its event."""
+    event = {
+        event_id: (start, inferred, city)
+        for event_id, start, inferred, city in zip(
+            events["event_id"],
+            events["start"],
+            events["date_inferred"],
+            events["city"],
+            strict=True,
+        )
+    }
+    for row, event_id, date, inferred, city in zip(
+        sources.index,
+        sources["event_id"],
+        sources["event_date"],
+        sources["event_date_inferred"],
+        sources["city"],
+        strict=True,
+    ):
+        if event_id not in event:
             continue
-        event = ev.loc[src["event_id"]]
-        if pd.notna(src["event_date"]) and src["event_date"] != event["start"]:
+        event_start, event_inferred, event_city = event[event_id]
+        if pd.notna(date) and date != event_start:
             problems.append(
                 Problem(
                     file,
                     int(row),
                     "event_date",
-                    src["event_date"],
-                    f"differs from the start of event {src['event_id']}",
+                    date,
+                    f"differs from the start of event {event_id}",
                 )
             )
-        if src["event_date_inferred"] != event["date_inferred"]:
+        if inferred != event_inferred:
             problems.append(
                 Problem(
                     file,
                     int(row),
                     "event_date_inferred",
-                    src["event_date_inferred"],
-                    f"differs from date_inferred of event {src['event_id']}",
+                    inferred,
+                    f"differs from date_inferred of event {event_id}",
                 )
             )
-        if src["city"] != event["city"]:
+        if city != event_city:
             problems.append(
-                Problem(
-                    file,
-                    int(row),
-                    "city",
-                    src["city"],
-                    f"differs from the city of event {src['event_id']}",
-                )
+                Problem(file, int(row), "city", city, f"differs from the city of event {event_id}")
             )
 
 

@@ -10,6 +10,8 @@ million-row table costs a few vectorized passes instead of a Python loop per cel
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,17 +124,29 @@ class ProblemList(list[Problem]):
             self.append(Problem(file, None, field, None, message, more_rows=more))
 
 
-def read_table(data_dir: Path, resource: Resource, problems: ProblemList) -> pd.DataFrame | None:
+def read_table(
+    data_dir: Path,
+    resource: Resource,
+    problems: ProblemList,
+    categorical: Collection[str] = (),
+) -> pd.DataFrame | None:
     """Read one CSV as text, check it against its schema and return it typed.
 
-    The frame's index is the 1-based data row, so every later problem can name its row. Returns
-    ``None`` when the file cannot be read at all (the problem is recorded).
+    The frame's index is the 1-based data row, so every later problem can name its row. Text
+    columns named in ``categorical`` come back as categoricals (categories sorted, as
+    ``astype("category")`` makes them), built from the codes the checks computed anyway.
+    Returns ``None`` when the file cannot be read at all (the problem is recorded).
     """
     path = data_dir / resource.path
     name = resource.path
     try:
         frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            encoding="utf-8-sig",
+            engine="c",
         )
     except FileNotFoundError:
         problems.append(Problem(name, None, None, None, "file is missing"))
@@ -167,76 +181,96 @@ def read_table(data_dir: Path, resource: Resource, problems: ProblemList) -> pd.
         return None
 
     key_fields = set(resource.primary_key) | {own for own, _, _ in resource.foreign_keys}
+    columns: dict[str, pd.Series] = {}
+    codes: dict[str, np.ndarray | None] = {}
     for spec in resource.fields:
-        frame[spec.name] = _check_field(name, frame, spec, problems, is_key=spec.name in key_fields)
-    _check_primary_key(name, frame, resource, problems)
-    return frame[list(expected)]
+        columns[spec.name], codes[spec.name] = _check_field(
+            name,
+            frame,
+            spec,
+            problems,
+            is_key=spec.name in key_fields,
+            categorical=spec.name in categorical,
+        )
+    _check_primary_key(name, frame, resource, codes, problems)
+    # The columns are new or the text as read: no need for a second copy.
+    return pd.DataFrame(columns, index=frame.index, copy=False)
 
 
 def _check_field(
-    file: str, frame: pd.DataFrame, spec: Field, problems: ProblemList, *, is_key: bool
-) -> pd.Series:
+    file: str,
+    frame: pd.DataFrame,
+    spec: Field,
+    problems: ProblemList,
+    *,
+    is_key: bool,
+    categorical: bool,
+) -> tuple[pd.Series, np.ndarray | None]:
+    """Check one column; return it typed and, unless it is free text, a code per row that is
+    equal where the typed values are (what a primary key compares)."""
+    column = frame[spec.name]
+    cons = spec.constraints
     # Stray spaces break matching in keys, references, codes and typed values; in free text
     # (quotes, labels, notes) they are harmless, and stripping a million quotes costs seconds.
-    free_text = (
-        spec.type == "string" and not is_key and not ({"enum", "pattern"} & set(spec.constraints))
-    )
-    text = frame[spec.name] if free_text else frame[spec.name].str.strip()
-    if not free_text and not text.equals(frame[spec.name]):
-        problems.rows(
-            file,
-            frame,
-            text != frame[spec.name],
-            spec.name,
-            "leading or trailing spaces; remove them",
-        )
+    if spec.type == "string" and not is_key and not ({"enum", "pattern"} & set(cons)):
+        empty = column.to_numpy(dtype=object) == ""
+        if spec.required:
+            problems.rows(file, frame, empty, spec.name, "required value is empty")
+        if cons.get("unique"):
+            dup = column.duplicated(keep="first") & ~empty
+            problems.rows(
+                file, frame, dup, spec.name, "duplicate: this value appears in an earlier row"
+            )
+        return (column.astype("category") if categorical else column), None
+
+    # Keys, codes, numbers and dates repeat a few distinct values over many rows: every rule
+    # below judges each distinct value once, and ``codes`` carries the verdicts back to rows.
+    # Plain arrays of Python strings: pandas' string methods cost several times more per value.
+    codes, text = pd.factorize(column.to_numpy(dtype=object), sort=categorical)
+
+    def flag(bad: Any, message: str) -> None:
+        bad = np.asarray(bad, dtype=bool)
+        if bad.any():
+            problems.rows(file, frame, bad[codes], spec.name, message)
+
+    stripped = np.array([value.strip() for value in text], dtype=object)
+    spaced = stripped != text
+    if spaced.any():
+        flag(spaced, "leading or trailing spaces; remove them")
+        inner, text = pd.factorize(stripped, sort=categorical)
+        codes = inner[codes]
     empty = text == ""
-    cons = spec.constraints
     if spec.required:
-        problems.rows(file, frame, empty, spec.name, "required value is empty")
+        flag(empty, "required value is empty")
 
-    typed, bad = _convert(text, spec)
-    problems.rows(
-        file, frame, bad & ~empty, spec.name, f"not a valid {spec.type}{_HINT[spec.type]}"
-    )
+    values, bad = _convert(pd.Series(text, dtype=column.dtype), spec)
+    flag(bad & ~empty, f"not a valid {spec.type}{_HINT[spec.type]}")
     ok = ~empty & ~bad
-
     if "enum" in cons:
         allowed = cons["enum"]
-        problems.rows(
-            file,
-            frame,
-            ok & ~text.isin(allowed),
-            spec.name,
-            f"must be one of: {', '.join(map(str, allowed))}",
-        )
+        flag(ok & ~np.isin(text, allowed), f"must be one of: {', '.join(map(str, allowed))}")
     if "pattern" in cons:
-        matches = text.str.fullmatch(cons["pattern"]).fillna(False).astype(bool)
-        problems.rows(
-            file, frame, ok & ~matches, spec.name, f"does not match the pattern {cons['pattern']}"
-        )
+        pattern = re.compile(cons["pattern"])
+        matches = [pattern.fullmatch(value) is not None for value in text]
+        flag(ok & ~np.array(matches, dtype=bool), f"does not match the pattern {cons['pattern']}")
     if "minimum" in cons:
-        problems.rows(
-            file,
-            frame,
-            ok & (typed < cons["minimum"]),
-            spec.name,
-            f"must be at least {cons['minimum']}",
-        )
+        flag(ok & (values < cons["minimum"]), f"must be at least {cons['minimum']}")
     if "maximum" in cons:
-        problems.rows(
-            file,
-            frame,
-            ok & (typed > cons["maximum"]),
-            spec.name,
-            f"must be at most {cons['maximum']}",
-        )
-    if cons.get("unique"):
-        dup = text.duplicated(keep="first") & ~empty
+        flag(ok & (values > cons["maximum"]), f"must be at most {cons['maximum']}")
+    if cons.get("unique") and len(text) < len(codes):
+        dup = pd.Series(codes).duplicated(keep="first").to_numpy() & ~empty[codes]
         problems.rows(
             file, frame, dup, spec.name, "duplicate: this value appears in an earlier row"
         )
-    return typed
+    if spec.type == "string" and categorical:
+        categories = pd.Index(text, dtype=column.dtype)
+        typed = pd.Categorical.from_codes(codes, categories=categories, validate=False)
+        return pd.Series(typed, index=frame.index), codes
+    if spec.type == "string" and not spaced.any():
+        return column, codes  # the same text: no copy of a million strings
+    typed = pd.Series(values.array.take(codes), index=frame.index)
+    # Different texts may be one typed value (1 and 1.0): a key compares the typed values.
+    return (typed.astype("category") if categorical else typed), pd.factorize(values)[0][codes]
 
 
 _HINT = {
@@ -248,7 +282,7 @@ _HINT = {
 }
 
 
-def _convert(text: pd.Series, spec: Field) -> tuple[pd.Series, pd.Series]:
+def _convert(text: pd.Series, spec: Field) -> tuple[pd.Series, np.ndarray]:
     """Return the typed column and a mask of cells that do not parse as the field's type."""
     empty = text == ""
     if spec.type in ("number", "integer"):
@@ -256,29 +290,34 @@ def _convert(text: pd.Series, spec: Field) -> tuple[pd.Series, pd.Series]:
         bad = ~np.isfinite(numbers.fillna(0.0)) | (numbers.isna() & ~empty)
         if spec.type == "integer":
             bad |= numbers.notna() & (numbers % 1 != 0)
-            return numbers.where(~bad).astype("Int64"), bad
-        return numbers.where(~bad), bad
+            return numbers.where(~bad).astype("Int64"), bad.to_numpy()
+        return numbers.where(~bad), bad.to_numpy()
     if spec.type == "boolean":
         truth = text.isin(spec.true_values)
         bad = ~truth & ~text.isin(spec.false_values)
-        return truth.astype(bool), bad
+        return truth.astype(bool), bad.to_numpy()
     if spec.type == "date":
         dates = pd.to_datetime(text.where(~empty), format="%Y-%m-%d", errors="coerce")
-        return dates, dates.isna() & ~empty
-    return text, pd.Series(False, index=text.index)
+        return dates, (dates.isna() & ~empty).to_numpy()
+    return text, np.zeros(len(text), dtype=bool)
 
 
 def _check_primary_key(
-    file: str, frame: pd.DataFrame, resource: Resource, problems: ProblemList
+    file: str,
+    frame: pd.DataFrame,
+    resource: Resource,
+    codes: dict[str, np.ndarray | None],
+    problems: ProblemList,
 ) -> None:
     key = list(resource.primary_key)
     if len(key) < 2:  # a single-field key is declared unique on the field and checked there
         return
-    dup = frame.duplicated(subset=key, keep="first")
+    # Key fields are never free text, so each has its codes: comparing integers is fast.
+    dup = pd.DataFrame({field: codes[field] for field in key}).duplicated(keep="first")
     problems.rows(
         file,
         frame,
-        dup,
+        dup.to_numpy(),
         "+".join(key),
         f"duplicate key ({', '.join(key)}): the same combination appears in an earlier row",
     )

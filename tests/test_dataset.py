@@ -274,3 +274,18 @@ def test_types_are_real_types_not_text(dataset):
         date(2018, 6, 26)
         == dataset.sources.set_index("source_id").loc[CHUZHOU, "event_date"].date()
     )
+
+
+def test_repeated_text_is_categorical_as_astype_would_make_it(synthetic_dataset):
+    """Validation builds the categoricals from the codes it computes anyway; they must be what
+    ``astype("category")`` makes of the text (sorted categories), and other text stays text."""
+    for name, frame in synthetic_dataset.tables.items():
+        for column in frame.columns:
+            if isinstance(frame[column].dtype, pd.CategoricalDtype):
+                text = frame[column].astype(str)
+                pd.testing.assert_series_equal(frame[column], text.astype("category"), obj=name)
+    figures = synthetic_dataset.figures
+    assert {"source_id", "unit", "qualifier", "city", "event_id"} <= set(
+        figures.select_dtypes("category").columns
+    )
+    assert figures["quote"].dtype == "str" and figures["figure_id"].dtype == "str"

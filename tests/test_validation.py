@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +13,7 @@ import pytest
 
 import metrics
 from metrics.cli import main
+from metrics.numbers import detect_qualifier, parse_number, qualifier_bounds
 
 from .conftest import ROOT, read_rows, set_cell, write_rows
 
@@ -48,6 +52,12 @@ def _duplicate_first_figure(data_dir: Path) -> None:
     path = data_dir / FIG
     rows = read_rows(path)
     write_rows(path, [*rows, rows[0]])
+
+
+def _duplicate_first_industry_link(data_dir: Path) -> None:
+    path = data_dir / "figure_industries.csv"
+    rows = read_rows(path)
+    write_rows(path, [*rows, dict(rows[0], figure_id=f" {rows[0]['figure_id']}")])
 
 
 # (edit, file, row, field, words the message must contain)
@@ -218,6 +228,32 @@ BAD_ROWS = {
     "column missing": (_drop_column, FIG, None, "qualifier", "column is missing"),
     "not UTF-8": (_reencode_as_gbk, FIG, None, None, "not UTF-8"),
     "untidy spaces": (set_cell(FIG, PARK, city=" 滁州"), FIG, PARK, "city", "spaces"),
+    "untidy spaces in a number": (set_cell(FIG, PARK, value="10 "), FIG, PARK, "value", "spaces"),
+    "wording implies two bounds": (
+        set_cell(
+            FIG,
+            TARGET,
+            quote="“十三五”期间，滨州市委、市政府提出了“打造超1300亿级纺织产业集群”的目标",
+        ),
+        FIG,
+        TARGET,
+        "qualifier",
+        "ambiguous wording",
+    ),
+    "industry link to an unknown figure": (
+        set_cell("figure_industries.csv", 2, figure_id="chuzhou-2018-no-such-figure"),
+        "figure_industries.csv",
+        2,
+        "figure_id",
+        "not found in figures.csv",
+    ),
+    "industry linked twice": (
+        _duplicate_first_industry_link,
+        "figure_industries.csv",
+        9,
+        "figure_id+industry",
+        "duplicate key",
+    ),
 }
 
 
@@ -278,6 +314,76 @@ def test_thousands_of_bad_rows_give_a_bounded_report(data_copy):
     assert [p.row for p in latitude[:20]] == list(range(3, 23))
     assert latitude[-1].more_rows == 4980
     assert "4980 more rows" in str(caught.value).splitlines()[-1]
+
+
+def test_rows_far_apart_in_a_large_table_are_each_named(synthetic, tmp_path):
+    """The rules judge each distinct value once and carry the verdict back to its rows; in 3,000
+    figures, every broken row is still named exactly, and no other row is."""
+    data = tmp_path / "data"
+    shutil.copytree(synthetic, data)
+    rows = read_rows(data / FIG)
+    rows[16]["qualifier"] = "approx" if rows[16]["qualifier"] == "exact" else "exact"
+    rows[1233]["value"] = str(float(rows[1233]["value"]) * 2)
+    rows[1499]["metric"] = "gdp"
+    rows[2221]["raw"] += "X"
+    rows[2998]["city"] = f" {rows[2998]['city']}"
+    write_rows(data / FIG, rows)
+    with pytest.raises(metrics.DataValidationError) as caught:
+        metrics.load(data)
+    assert [(p.file, p.row, p.field) for p in caught.value.problems] == [
+        (FIG, 17, "qualifier"),
+        (FIG, 1234, "value"),
+        (FIG, 1500, "metric"),
+        (FIG, 2222, "raw"),
+        (FIG, 2999, "city"),
+    ]
+
+
+# Words around and inside numbers, including the tricky ones: fillers, 签约/附近, full width.
+BEFORE = [
+    "",
+    "产值",
+    "超",
+    "超过了",
+    "约有",
+    "签约",
+    "附近",
+    "近",
+    "不少于",
+    "已达到",
+    "约 ",
+    "ＡＢ超",
+]
+RAW = [
+    "10家",
+    "超千亿",
+    "1300亿级",
+    "640余家",
+    "约640余家",
+    "3至5亿元",
+    "３．５５亿元",
+    "十家",
+    "京东",
+]
+RAW += ["魏桥纺织、华纺股份等"]
+AFTER = ["", "以上", "左右", "余", "多", "级", "。", " 以上", "等", "多家"]
+
+
+def test_wording_read_in_parts_means_what_it_means_whole():
+    """The figure rule reads each distinct raw, and each distinct slice of words before and
+    after it, on its own, and combines the bounds: right only because parts and whole agree."""
+    for before, raw, after in itertools.product(BEFORE, RAW, AFTER):
+        bounds = qualifier_bounds(before, "") | qualifier_bounds("", raw)
+        bounds |= qualifier_bounds("", "", after)
+        assert bounds == qualifier_bounds(before, raw, after)
+        if len(bounds) > 1:
+            with pytest.raises(metrics.NumberParseError, match="ambiguous"):
+                detect_qualifier(before, raw, after)
+        else:
+            assert detect_qualifier(before, raw, after) == next(iter(bounds), "exact")
+    for raw in RAW:  # a raw that parses is not read a second time for its bounds
+        with contextlib.suppress(metrics.NumberParseError):
+            assert {parse_number(raw).qualifier} - {"exact"} == qualifier_bounds("", raw)
 
 
 def test_missing_data_directory_is_a_clear_error(tmp_path):
