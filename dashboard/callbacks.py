@@ -17,11 +17,18 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import charts, panels
 from dashboard.i18n import TEXT, t
-from dashboard.layout import FILTER_IDS, OPTION_TABLES, options, period_bounds
+from dashboard.layout import (
+    FILTER_IDS,
+    OPTION_TABLES,
+    OPTIONS_SHOWN,
+    options,
+    period_bounds,
+    searched_on_server,
+)
 from dashboard.urlstate import Notice, ViewState, parse_query, to_query
 from metrics import Dataset
 from metrics.export import write_workbook
-from metrics.present import LANGS
+from metrics.present import LANGS, names
 from metrics.query import Filters
 
 
@@ -222,10 +229,47 @@ def register(app: Dash, dataset: Dataset) -> None:
         Input("state", "data"),
     )
     def render_options(data):
-        lang = ViewState.from_dict(data).lang
-        labelled = [options(dataset, OPTION_TABLES[name], lang) for name in FILTER_IDS]
-        placeholders = [t("all", lang)] * len(FILTER_IDS)
+        state = ViewState.from_dict(data)
+        lang = state.lang
+        labelled = [
+            options(
+                dataset,
+                OPTION_TABLES[name],
+                lang,
+                chosen=getattr(state, name),
+                limit=OPTIONS_SHOWN,
+            )
+            for name in FILTER_IDS
+        ]
+        placeholders = [
+            t("all_search", lang, n=len(names(dataset, OPTION_TABLES[name], lang)))
+            if name in searched
+            else t("all", lang)
+            for name in FILTER_IDS
+        ]
         return (*labelled, *placeholders, options(dataset, "metrics", lang))
+
+    searched = searched_on_server(dataset)
+    for name in searched:
+
+        @app.callback(
+            Output(f"f-{name}", "options", allow_duplicate=True),
+            Input(f"f-{name}", "search_value"),
+            State(f"f-{name}", "value"),
+            State("state", "data"),
+            prevent_initial_call=True,
+        )
+        def search_options(search, chosen, data, name=name):
+            """The options matching what the user types, and the chosen ones."""
+            lang = ViewState.from_dict(data).lang
+            return options(
+                dataset,
+                OPTION_TABLES[name],
+                lang,
+                search=search or "",
+                chosen=chosen or (),
+                limit=OPTIONS_SHOWN,
+            )
 
     metrics = set(dataset.tables["metrics"]["metric"].astype(str))
 

@@ -145,6 +145,7 @@ def input_checks(dataset: Dataset) -> dict[str, Check]:
         # server's request-line limit (gunicorn.conf.py) keeps URLs far below this.
         "url.search": _optional(_text(4 * MAX_QUERY_LENGTH)),
         **{f"f-{name}.value": _optional(_some_of(known[name])) for name in FILTER_IDS},
+        **{f"f-{name}.search_value": _optional(_text(MAX_TEXT)) for name in FILTER_IDS},
         "f-period.value": _optional(_years(*period_bounds(dataset))),
         "map-metric.value": _optional(_one_of(metrics)),
         "search.value": _optional(_text(MAX_QUERY_LENGTH)),  # the callback keeps 200

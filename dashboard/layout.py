@@ -3,6 +3,8 @@ so the whole page switches language and follows the URL."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from dash import dash_table, dcc, html
 
 from dashboard.panels import PAGE_SIZE
@@ -14,9 +16,41 @@ from metrics.present import FILTER_TABLES, names
 OPTION_TABLES = dict(FILTER_TABLES)
 
 
-def options(dataset: Dataset, table: str, lang: str) -> list[dict[str, str]]:
-    """Dropdown options: the table's keys, labelled in ``lang``."""
-    return [{"label": label, "value": key} for key, label in names(dataset, table, lang).items()]
+OPTIONS_SHOWN = 400
+"""A dropdown sends at most this many options; a longer list (thousands of campaigns at national
+scale) is searched on the server as the user types. Every city (338) still fits."""
+
+
+def options(
+    dataset: Dataset,
+    table: str,
+    lang: str,
+    *,
+    search: str = "",
+    chosen: Iterable[str] = (),
+    limit: int | None = None,
+) -> list[dict[str, str]]:
+    """Dropdown options: the table's keys, labelled in ``lang``, in the table's order.
+
+    With ``limit``, only the first ``limit`` keys whose label or key contains ``search`` (any
+    case), and always the ``chosen`` ones, so a selected value keeps its label.
+    """
+    labelled = names(dataset, table, lang)
+    if limit is not None and len(labelled) > limit:
+        needle = search.strip().casefold()
+        matches = [k for k, v in labelled.items() if needle in f"{k}\n{v}".casefold()]
+        keys = set(matches[:limit]) | set(chosen)
+        labelled = {k: v for k, v in labelled.items() if k in keys}
+    return [{"label": label, "value": key} for key, label in labelled.items()]
+
+
+def searched_on_server(dataset: Dataset) -> list[str]:
+    """The filters whose options are too many to send: their dropdowns search on the server."""
+    return [
+        name
+        for name in FILTER_IDS
+        if len(names(dataset, OPTION_TABLES[name], "zh")) > OPTIONS_SHOWN
+    ]
 
 
 GRAPH_IDS = ("chart-sales", "chart-timeline", "chart-targets", "chart-companies", "chart-map")
@@ -57,7 +91,7 @@ def build_layout(dataset: Dataset) -> html.Div:
                 dcc.Dropdown(
                     id=f"f-{name}",
                     multi=True,
-                    options=options(dataset, OPTION_TABLES[name], "zh"),
+                    options=options(dataset, OPTION_TABLES[name], "zh", limit=OPTIONS_SHOWN),
                     value=[],
                     className="dropdown",
                 ),

@@ -141,8 +141,11 @@ def check_callback_body(app: Dash, body: object, checks: Mapping[str, Check]) ->
         listed = outputs if multi else [outputs]
         if not isinstance(listed, list) or len(listed) != len(declared_outputs):
             raise BadCallbackRequest("outputs do not match the callback")
-        for out, entry in zip(declared_outputs, listed, strict=True):
-            spec_id, prop = out.component_id_str(), out.component_property
+        # The property as the callback's key spells it: an output that two callbacks share
+        # (allow_duplicate) is sent as "options@<hash>", and Dash reads it so.
+        keys = output[2:-2].split("...") if multi else [output]
+        for out, key, entry in zip(declared_outputs, keys, listed, strict=True):
+            spec_id, prop = out.component_id_str(), key.rsplit(".", 1)[1]
             list(_entries(spec_id, prop, entry, f"{spec_id}.{prop}", matched))
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(

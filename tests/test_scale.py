@@ -3,9 +3,14 @@ the totals on the cards still count everything."""
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import pytest
 
+from app import create_app
 from dashboard import charts, panels
+from dashboard.layout import options
 from metrics.facts import timeline
 from metrics.query import Filters, aggregate
 
@@ -80,3 +85,46 @@ def test_a_chart_names_how_many_reports_it_draws_from(synthetic_dataset, chart):
 
     fig = draw_chart(synthetic_dataset, chart, Filters(), "zh", "campaign_sales")
     assert "份报道" in notes(fig)
+
+
+def test_a_long_option_list_is_searched_on_the_server(synthetic_dataset):
+    events = synthetic_dataset.events
+    first, last = str(events["event_id"].iloc[0]), str(events["event_id"].iloc[-1])
+    shown = options(synthetic_dataset, "events", "zh", limit=5, chosen=(last,))
+    assert [o["value"] for o in shown] == [*events["event_id"].astype(str)[:5], last]
+    city = str(events["city"].iloc[-1])
+    found = options(synthetic_dataset, "events", "en", search=last.upper(), limit=5)
+    assert [o["value"] for o in found] == [last]
+    by_name = options(synthetic_dataset, "events", "zh", search=city, limit=5)
+    assert {o["value"] for o in by_name} == set(events.loc[events["city"] == city, "event_id"])
+    assert len(options(synthetic_dataset, "events", "zh")) == len(events)  # no limit: all
+    assert first in {o["value"] for o in shown}
+
+
+def test_the_page_sends_a_few_campaigns_and_finds_the_rest_as_one_types(synthetic, monkeypatch):
+    from dashboard import callbacks, layout
+
+    monkeypatch.setattr(layout, "OPTIONS_SHOWN", 5)
+    monkeypatch.setattr(callbacks, "OPTIONS_SHOWN", 5)
+    app = create_app(str(synthetic))
+    client = app.server.test_client()
+    page = json.dumps(client.get("/_dash-layout").get_json(), ensure_ascii=False)
+    assert page.count('"value": "e') == 5  # the campaign dropdown's first options, not all 30
+    dependencies = client.get("/_dash-dependencies").get_json()
+    search = next(d for d in dependencies if d["output"].startswith("f-campaign.options@"))
+    events = pd.read_csv(synthetic / "events.csv", dtype=str)
+    wanted = events["event_id"].iloc[-1]
+    body = {
+        "output": search["output"],
+        "outputs": {"id": "f-campaign", "property": search["output"].split(".", 1)[1]},
+        "inputs": [{"id": "f-campaign", "property": "search_value", "value": wanted}],
+        "state": [
+            {"id": "f-campaign", "property": "value", "value": []},
+            {"id": "state", "property": "data", "value": {"lang": "zh"}},
+        ],
+        "changedPropIds": ["f-campaign.search_value"],
+    }
+    answer = client.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.data[:300]
+    found = answer.get_json()["response"]["f-campaign"]["options"]
+    assert found == [{"label": events["name_zh"].iloc[-1], "value": wanted}]
