@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import plotly
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -464,3 +465,15 @@ def test_export_button_downloads_the_filtered_workbook(page: Page, live_server: 
     end = next(i for i, r in enumerate(rows) if r[0] == "Columns of the Figures sheet")
     about = {r[0]: r[1] for r in rows[:end] if r[0]}  # above the table of column meanings
     assert about["City"] == "Chuzhou" and about["Language"] == "English"
+
+
+def test_charts_use_the_cartesian_plotly_bundle_of_the_same_version(page: Page, live_server):
+    """assets/ carries plotly.js's cartesian bundle (every chart here is bars and scatter): a
+    third of the full bundle to send and parse. It must match the version plotly.py targets."""
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(urlsplit(request.url).path))
+    open_page(page, live_server)
+    expected = plotly.offline.get_plotlyjs_version()
+    assert page.evaluate("Plotly.version") == expected
+    assert f"/assets/plotly-cartesian-{expected}.min.js" in requested
+    assert not [path for path in requested if path.endswith("plotly.min.js")]
