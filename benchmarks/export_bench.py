@@ -95,7 +95,7 @@ def main() -> None:
     data = args.data or str(synthetic_data(args.figures))
     medians = run(data, args.repeat)
     ours, base = medians["ours"], medians["to_excel"]
-    print(f"Excel export of {args.figures:,} synthetic figures, median of {args.repeat} runs each")
+    print(f"Excel export of {args.figures:,} synthetic figures, median of {args.repeat} runs\n")
     print("| method | median time (s) | peak memory (MiB) | file size (MiB) |")
     print("|---|---|---|---|")
     for name, label in (

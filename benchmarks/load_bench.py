@@ -70,7 +70,7 @@ def main() -> None:
             runs[method].append(json.loads(child.stdout.strip().splitlines()[-1]))
     medians = {m: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for m, rs in runs.items()}
     ours, base = medians["metrics.load"], medians["pandas.read_csv"]
-    print(f"Load + validate {args.figures:,} synthetic figures, median of {args.repeat} runs")
+    print(f"Load + validate {args.figures:,} synthetic figures, median of {args.repeat} runs\n")
     print("| method | median time (s) | peak resident memory (MiB) |")
     print("|---|---|---|")
     print(f"| metrics.load (typed, every rule) | {ours['seconds']:.1f} | {ours['peak_mib']:.0f} |")

@@ -463,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Load on loopback, {dt.date.today().isoformat()}: {args.users} users, "
         f"think {args.think:g} s, {args.duration:g} s, {config}{args.workers} workers, "
         f"data {args.data or 'bundled'}; "
-        f"{elapsed:.1f} s measured"
+        f"{elapsed:.1f} s measured\n"
     )
     print(report)
     p95 = 1000 * percentiles(every)[1] if every else float("nan")
