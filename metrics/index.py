@@ -10,6 +10,7 @@ missing key; lookup tables get one extra ``False`` slot at the end, so a -1 code
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,8 @@ IDS_KEPT = 200
 spreadsheet's list of supporting figures, while a national total does not carry a million."""
 
 
+MASKS_KEPT = 8  # a million figures: 1 MB a mask
+
 SEARCHED = ("figure_id", "label_zh", "label_en", "quote", "raw", "city", "industry")
 
 
@@ -42,6 +45,8 @@ class FigureIndex:
     def __init__(self, dataset: Dataset) -> None:
         self._dataset = dataset
         self._orders: dict[str, np.ndarray] = {}
+        self._masks: dict[Filters, np.ndarray] = {}
+        self._metric_masks: dict[int, np.ndarray] = {}
         figures = dataset.tables["figures"]
         cities = dataset.tables["cities"]
         events = dataset.tables["events"]
@@ -111,15 +116,40 @@ class FigureIndex:
         return None if found < 0 else int(found)
 
     def mask(self, filters: Filters) -> np.ndarray:
-        """Which figures match every filter, as :func:`metrics.query.select_figures` defines."""
+        """Which figures match every filter, as :func:`metrics.query.select_figures` defines.
+
+        A view's charts and cards ask for the same filters with different metrics, so the mask
+        without the metric is kept for the last few views, and each metric's rows are made once.
+        """
+        if filters.metric:
+            table = self.lookup(self.metric_keys, filters.metric)
+            chosen = np.flatnonzero(table[:-1])
+            rows = self._metric_rows(int(chosen[0])) if len(chosen) == 1 else table[self.metric]
+            return self._base_mask(replace(filters, metric=())) & rows
+        return self._base_mask(filters).copy()  # the kept mask must not be changed by a caller
+
+    def _metric_rows(self, code: int) -> np.ndarray:
+        if code not in self._metric_masks:
+            self._metric_masks[code] = self.metric == code
+        return self._metric_masks[code]
+
+    def _base_mask(self, filters: Filters) -> np.ndarray:
+        if filters in self._masks:
+            self._masks[filters] = self._masks.pop(filters)  # most recently used last
+            return self._masks[filters]
+        mask = self._compute(filters)
+        self._masks[filters] = mask
+        if len(self._masks) > MASKS_KEPT:
+            self._masks.pop(next(iter(self._masks)))
+        return mask
+
+    def _compute(self, filters: Filters) -> np.ndarray:
         mask = np.ones(len(self), dtype=bool)
         if filters.city:
             mask &= self.lookup(self.city_keys, filters.city)[self.city]
         if filters.province:
             provinces = self.lookup(self.province_keys, filters.province)
             mask &= np.append(provinces[self.city_province], False)[self.city]
-        if filters.metric:
-            mask &= self.lookup(self.metric_keys, filters.metric)[self.metric]
         if filters.industry:
             links = self.industry_links(filters.industry)
             hit = np.zeros(len(self), dtype=bool)

@@ -61,10 +61,10 @@ def names(dataset: Dataset, table: str, lang: str) -> dict[str, str]:
     """Display names of a reference table's keys: the Chinese key itself, or its English name."""
     key, english = _NAMES[table]
     frame = dataset.tables["cities" if table == "provinces" else table]
-    if lang == "en":
-        return dict(zip(frame[key].astype(str), frame[english].astype(str), strict=True))
-    chinese = "name_zh" if table in ("metrics", "events") else key
-    return dict(zip(frame[key].astype(str), frame[chinese].astype(str), strict=True))
+    label = english if lang == "en" else "name_zh" if table in ("metrics", "events") else key
+    # tolist(): iterating a pandas string column boxes each value (ms for 10,000 campaigns).
+    keys, labels = frame[key].astype(str).tolist(), frame[label].astype(str).tolist()
+    return dict(zip(keys, labels, strict=True))
 
 
 def format_amount(

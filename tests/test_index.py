@@ -178,3 +178,11 @@ def test_table_pages_are_searched_and_sorted_as_pandas_would(synthetic_dataset, 
     ordered = view["figure_id"].astype(str).to_numpy()[order[:: -1 if direction == "desc" else 1]]
     assert page.total == len(view) > 3 * PAGE_SIZE
     assert [row["id"] for row in page.rows] == list(ordered[2 * PAGE_SIZE : 3 * PAGE_SIZE])
+
+
+def test_a_kept_mask_is_not_changed_by_what_a_caller_does_with_it(dataset):
+    index, chuzhou = dataset.figure_index, Filters(city=("滁州",))
+    expected = reference_mask(dataset, chuzhou)
+    for filters in (chuzhou, Filters(city=("滁州",), metric=("campaign_sales",))):
+        index.mask(filters)[:] = True
+    assert np.array_equal(index.mask(chuzhou), expected)
