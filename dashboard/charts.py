@@ -104,6 +104,7 @@ IDS_SHOWN = 3  # a hover names a few figures; at national scale a bar may hold t
 CITIES_SHOWN, INDUSTRIES_SHOWN = 12, len(OKABE_ITO)
 EVENTS_SHOWN = 30
 TARGET_PAIRS_SHOWN = 12
+MAP_LABELS = 40  # cities the map labels with their value; past it, values are on hover
 
 
 def id_list(ids: tuple[str, ...], count: int) -> str:
@@ -446,11 +447,12 @@ def city_map(dataset: Dataset, filters: Filters, metric: str, lang: str) -> go.F
         )
     ]
     city_label = rows["city"] if lang == "zh" else rows["name_en"]
+    labelled = len(rows) <= MAP_LABELS  # hundreds of labels overlap into an unreadable smear
     fig = go.Figure(
         go.Scatter(
             x=rows["longitude"].to_numpy(),
             y=rows["latitude"].to_numpy(),
-            mode="markers+text",
+            mode="markers+text" if labelled else "markers",
             text=[f"{c} {v}" for c, v in zip(city_label, labels, strict=True)],
             textposition="middle right",
             marker={
@@ -486,4 +488,5 @@ def city_map(dataset: Dataset, filters: Filters, metric: str, lang: str) -> go.F
     fig.update_layout(showlegend=False, clickmode="event", height=420)
     if not has.any():  # the cities stay clickable, but the reader is told in words
         _say_empty(fig, lang, y=0.95)
-    return _base(fig, dataset, lang, title, result.source_ids, [t("map_note", lang)])
+    notes = [t("map_note", lang)] + ([] if labelled else [t("map_hover", lang, n=len(rows))])
+    return _base(fig, dataset, lang, title, result.source_ids, notes)

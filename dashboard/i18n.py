@@ -61,6 +61,7 @@ TEXT: dict[str, dict[str, str]] = {
         "产业筛选不作用于企业。",
         "timeline_note": "空心标记：年份为推定。产业筛选不作用于活动。",
         "map_note": "点位按城市经纬度示意；未绘制行政区划边界。",
+        "map_hover": "{n} 个城市：数值见悬停提示，或筛选省份。",
         "source_line": "来源：{titles}",
         "source_many": "来源：{n} 份报道（各数字的来源见“全部数据”表）",
         "shown_sales": "仅显示销售额最高的{what}；筛选可看其余，合计见上方指标卡。",
@@ -169,6 +170,7 @@ TEXT: dict[str, dict[str, str]] = {
         "the number of companies it names. The industry filter does not apply to companies.",
         "timeline_note": "Hollow markers: year inferred. The industry filter does not apply to "
         "events.",
+        "map_hover": "{n} cities: values on hover, or filter by province.",
         "map_note": "Cities placed by latitude and longitude; no administrative boundaries "
         "are drawn.",
         "source_line": "Source: {titles}",

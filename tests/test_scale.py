@@ -128,3 +128,12 @@ def test_the_page_sends_a_few_campaigns_and_finds_the_rest_as_one_types(syntheti
     assert answer.status_code == 200, answer.data[:300]
     found = answer.get_json()["response"]["f-campaign"]["options"]
     assert found == [{"label": events["name_zh"].iloc[-1], "value": wanted}]
+
+
+def test_a_national_map_puts_values_on_hover_instead_of_hundreds_of_labels(synthetic_dataset):
+    national = charts.city_map(synthetic_dataset, Filters(), "campaign_sales", "en")
+    assert national.data[0].mode == "markers" and len(national.data[0].x) == 338
+    assert "338 cities: values on hover" in notes(national)
+    province = str(synthetic_dataset.cities["province"].iloc[0])
+    one = charts.city_map(synthetic_dataset, Filters(province=(province,)), "campaign_sales", "en")
+    assert one.data[0].mode == "markers+text"
