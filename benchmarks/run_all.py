@@ -30,9 +30,12 @@ BENCHMARKS = (
 
 
 def conditions() -> str:
-    commit = subprocess.run(
-        ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout
+
+    # Changed files make the commit "-dirty"; this file's previous run does not count.
+    changed = git("status", "--porcelain", "--", ".", f":!{RESULTS.relative_to(ROOT)}")
+    commit = git("rev-parse", "--short", "HEAD").strip() + ("-dirty" if changed.strip() else "")
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (
         f"Measured {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} at commit `{commit}` on "
