@@ -4,10 +4,12 @@ size and kept, and gunicorn run as production runs it."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,6 +25,40 @@ CACHE = ROOT / "benchmarks" / ".cache"  # git-ignored; `make clean` removes it
 SEED = 2018
 
 
+def memory_kib(field: str) -> int:
+    """A memory figure of this process from /proc/self/status (VmRSS, VmHWM, ...), in KiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def medians_in_fresh_processes(
+    script: str, methods: tuple[str, ...], data: str, repeat: int
+) -> dict[str, dict[str, float]]:
+    """Each method's median of each measured quantity over ``repeat`` runs of ``script``.
+
+    Every run is a fresh process (``script --child METHOD DATA``, printing a JSON object of
+    measurements as its last line), so one run's caches and memory high-water mark never reach
+    the next; the methods are interleaved, so drift in the machine's load hits them alike.
+    """
+    runs: dict[str, list[dict[str, float]]] = {method: [] for method in methods}
+    for _ in range(repeat):
+        for method in methods:
+            child = subprocess.run(
+                [sys.executable, script, "--child", method, data],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=ROOT,
+            )
+            runs[method].append(json.loads(child.stdout.strip().splitlines()[-1]))
+    return {
+        method: {key: statistics.median(r[key] for r in results) for key in results[0]}
+        for method, results in runs.items()
+    }
+
+
 def synthetic_data(figures: int) -> Path:
     """A data directory of ``figures`` synthetic figures (seeded, so the same on every machine).
 
@@ -35,7 +71,10 @@ def synthetic_data(figures: int) -> Path:
         shutil.rmtree(partial, ignore_errors=True)  # left by an interrupted run
         partial.parent.mkdir(parents=True, exist_ok=True)
         synth = ["synth", "--figures", str(figures), "--seed", str(SEED), "-o", str(partial)]
-        subprocess.run([sys.executable, "-m", "metrics", *synth], check=True, cwd=ROOT)
+        # Its progress goes to stderr: a benchmark's stdout is the table run_all.py keeps.
+        subprocess.run(
+            [sys.executable, "-m", "metrics", *synth], check=True, cwd=ROOT, stdout=sys.stderr
+        )
         partial.rename(target)
     return target
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,14 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import synthetic_data  # noqa: E402 - found through ROOT
-
-
-def _rss_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no {field} in /proc/self/status")
+from benchmarks.common import (  # noqa: E402 - found through ROOT
+    medians_in_fresh_processes,
+    memory_kib,
+    synthetic_data,
+)
 
 
 def measure(method: str, data: str) -> dict[str, float]:
@@ -53,33 +48,15 @@ def measure(method: str, data: str) -> dict[str, float]:
         for column in ("period_start", "period_end"):
             frame[column] = pd.to_datetime(frame[column])
     Path("/proc/self/clear_refs").write_text("5")  # reset the high-water mark
-    before = _rss_kib("VmRSS")
+    before = memory_kib("VmRSS")
     start = time.perf_counter()
     if method == "ours":
         write_workbook(dataset, Filters(), "zh", out)
     else:
         frame.to_excel(out, index=False)
     seconds = time.perf_counter() - start
-    peak = (_rss_kib("VmHWM") - before) / 1024
+    peak = (memory_kib("VmHWM") - before) / 1024
     return {"seconds": seconds, "peak_mib": peak, "bytes": out.stat().st_size}
-
-
-def run(data: str, repeat: int) -> dict[str, dict[str, float]]:
-    results: dict[str, list[dict[str, float]]] = {"ours": [], "to_excel": []}
-    for _ in range(repeat):
-        for method in results:  # interleaved, so drift in machine load hits both alike
-            child = subprocess.run(
-                [sys.executable, __file__, "--child", method, data],
-                capture_output=True,
-                text=True,
-                check=True,
-                cwd=ROOT,
-            )
-            results[method].append(json.loads(child.stdout.strip().splitlines()[-1]))
-    return {
-        method: {key: statistics.median(r[key] for r in runs) for key in runs[0]}
-        for method, runs in results.items()
-    }
 
 
 def main() -> None:
@@ -93,7 +70,7 @@ def main() -> None:
         print(json.dumps(measure(*args.child)))
         return
     data = args.data or str(synthetic_data(args.figures))
-    medians = run(data, args.repeat)
+    medians = medians_in_fresh_processes(__file__, ("ours", "to_excel"), data, args.repeat)
     ours, base = medians["ours"], medians["to_excel"]
     print(f"Excel export of {args.figures:,} synthetic figures, median of {args.repeat} runs\n")
     print("| method | median time (s) | peak memory (MiB) | file size (MiB) |")

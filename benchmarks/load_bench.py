@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,14 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import synthetic_data  # noqa: E402 - found through ROOT
-
-
-def _peak_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM")
+from benchmarks.common import (  # noqa: E402 - found through ROOT
+    medians_in_fresh_processes,
+    memory_kib,
+    synthetic_data,
+)
 
 
 def measure(method: str, data: str) -> dict[str, float]:
@@ -43,7 +38,7 @@ def measure(method: str, data: str) -> dict[str, float]:
     else:  # the floor: reading every table as text, no typing, no rules
         for path in sorted(Path(data).rglob("*.csv")):
             pd.read_csv(path, dtype=str, keep_default_na=False)
-    return {"seconds": time.perf_counter() - start, "peak_mib": _peak_mib()}
+    return {"seconds": time.perf_counter() - start, "peak_mib": memory_kib("VmHWM") / 1024}
 
 
 def main() -> None:
@@ -57,18 +52,8 @@ def main() -> None:
         print(json.dumps(measure(*args.child)))
         return
     data = args.data or str(synthetic_data(args.figures))
-    runs: dict[str, list[dict[str, float]]] = {"metrics.load": [], "pandas.read_csv": []}
-    for _ in range(args.repeat):
-        for method in runs:
-            child = subprocess.run(
-                [sys.executable, __file__, "--child", method, data],
-                check=True,
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-            )
-            runs[method].append(json.loads(child.stdout.strip().splitlines()[-1]))
-    medians = {m: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for m, rs in runs.items()}
+    methods = ("metrics.load", "pandas.read_csv")
+    medians = medians_in_fresh_processes(__file__, methods, data, args.repeat)
     ours, base = medians["metrics.load"], medians["pandas.read_csv"]
     print(f"Load + validate {args.figures:,} synthetic figures, median of {args.repeat} runs\n")
     print("| method | median time (s) | peak resident memory (MiB) |")

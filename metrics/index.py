@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from metrics.numbers import QUALIFIERS
+from metrics.numbers import QUALIFIERS, sum_qualifiers
 
 if TYPE_CHECKING:  # the dataset builds its index; the index only reads the dataset
     from metrics.dataset import Dataset
@@ -194,31 +194,28 @@ class FigureIndex:
 
         Columns: ``group`` (the code), ``value``, ``qualifier``, ``approximate``, ``n_figures``
         and ``figure_ids`` (the first ``ids_kept``), one row per group present, by code. The
-        qualifier rules are those of :func:`metrics.query.combine`.
+        qualifier is :func:`metrics.numbers.sum_qualifiers`'s, as in :func:`metrics.query.combine`.
         """
         count = np.bincount(groups, minlength=size)
         present = np.flatnonzero(count)
         value = np.bincount(groups, weights=self.value[rows], minlength=size)[present]
-        qualifier = self.qualifier[rows]
+        codes = self.qualifier[rows]
 
         def any_of(name: str) -> np.ndarray:
-            flags = qualifier == QUALIFIERS.index(name)
+            flags = codes == QUALIFIERS.index(name)
             return np.bincount(groups, weights=flags, minlength=size)[present] > 0
 
         more, least, approx = any_of("more_than"), any_of("at_least"), any_of("approx")
         n = count[present]
         if not additive:
             value = np.where(n > 1, np.nan, value)
-        bound = np.where(more, "more_than", np.where(least, "at_least", ""))
-        named = np.where(bound != "", bound, np.where(approx, "approx", "exact"))
-        approximate = (bound != "") & approx
-        missing = np.isnan(value)
+        qualifier, approximate = sum_qualifiers(more, least, approx, np.isnan(value))
         return pd.DataFrame(
             {
                 "group": present,
                 "value": value,
-                "qualifier": np.where(missing, "exact", named),
-                "approximate": approximate & ~missing,
+                "qualifier": qualifier,
+                "approximate": approximate,
                 "n_figures": n,
                 "figure_ids": self._first_ids(rows, groups, count, present, ids_kept),
             }

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Literal
 
 import cn2an
+import numpy as np
 from babel import Locale
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
@@ -26,6 +27,23 @@ from metrics.errors import NumberParseError
 
 Qualifier = Literal["exact", "at_least", "more_than", "approx"]
 QUALIFIERS: tuple[str, ...] = ("exact", "at_least", "more_than", "approx")
+
+
+def sum_qualifiers(
+    more: np.ndarray, least: np.ndarray, approx: np.ndarray, missing: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The qualifier of each sum and whether that bound is also approximate, given per sum
+    whether any part is ``more_than``, ``at_least`` or ``approx``, and whether it has no value.
+
+    Sum of exact parts is exact; any ``more_than`` part makes the sum ``more_than``; else any
+    ``at_least`` part makes it ``at_least``; else any ``approx`` part makes it ``approx``. A bound
+    with approximate parts keeps the bound and is marked approximate. No value: exact, not
+    approximate (there is nothing to qualify).
+    """
+    bound = np.where(more, "more_than", np.where(least, "at_least", ""))
+    qualifier = np.where(bound != "", bound, np.where(approx, "approx", "exact"))
+    approximate = (bound != "") & approx & ~missing
+    return np.where(missing, "exact", qualifier), approximate
 
 
 @dataclass(frozen=True)

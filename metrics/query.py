@@ -19,6 +19,7 @@ import pandas as pd
 from metrics.dataset import Dataset
 from metrics.errors import QueryError
 from metrics.index import IDS_KEPT
+from metrics.numbers import sum_qualifiers
 
 # Filter dimension -> (table, key column, columns whose values also name a key).
 _DIMENSIONS = {
@@ -271,13 +272,10 @@ def aggregate(
 
 
 def combine(figures: pd.DataFrame, keys: list[str], additive: bool) -> pd.DataFrame:
-    """Combine the figures of each group into one value with an honest qualifier.
-
-    Sum of exact parts is exact; any ``more_than`` part makes the sum ``more_than``; else any
-    ``at_least`` part makes it ``at_least``; else any ``approx`` part makes it ``approx``. A bound
-    with approximate parts keeps the bound and sets ``approximate``. A non-additive group of more
-    than one figure has no value.
-    """
+    """Combine the figures of each group into one value with an honest qualifier
+    (:func:`~metrics.numbers.sum_qualifiers`). A non-additive group of more than one figure has
+    no value. :class:`Aggregate` does the same over the array index; this is for small frames
+    that are not figures of the dataset (a report's count of the companies it names)."""
     frame = figures.assign(
         _more=figures["qualifier"].astype(str) == "more_than",
         _least=figures["qualifier"].astype(str) == "at_least",
@@ -297,8 +295,10 @@ def combine(figures: pd.DataFrame, keys: list[str], additive: bool) -> pd.DataFr
     ).reset_index()
     if not additive:
         out.loc[out["n_figures"] > 1, "value"] = np.nan
-    bound = np.where(out["_more"], "more_than", np.where(out["_least"], "at_least", ""))
-    out["qualifier"] = np.where(bound != "", bound, np.where(out["_approx"], "approx", "exact"))
-    out["approximate"] = (bound != "") & out["_approx"]
-    out.loc[out["value"].isna(), ["qualifier", "approximate"]] = ["exact", False]
+    out["qualifier"], out["approximate"] = sum_qualifiers(
+        out["_more"].to_numpy(),
+        out["_least"].to_numpy(),
+        out["_approx"].to_numpy(),
+        out["value"].isna().to_numpy(),
+    )
     return out[[*keys, "value", "qualifier", "approximate", "n_figures", "figure_ids"]]
