@@ -1,28 +1,34 @@
-"""Load a data directory into a validated, typed :class:`Dataset`, or refuse with every problem.
+"""A validated, typed :class:`Dataset`, built from the tables of a data package, or refused
+with every problem.
 
 Loading is all-or-nothing: a dataset with one wrong row raises :class:`DataValidationError`
-listing every problem found, so the app never starts on partly wrong data.
+listing every problem found, so the app never starts on partly wrong data. The tables come
+from a store (:mod:`metrics.store`: the data-package folder or PostgreSQL) as text, and every
+store's tables go through the same checks here.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
-from metrics.errors import DataValidationError, Problem
+from metrics.changes import check_changes, check_withdrawn_references, split_withdrawn
+from metrics.errors import DataValidationError
 from metrics.index import FigureIndex
 from metrics.rules import (
     TABLE_RULES,
+    ReadReport,
     Tables,
     check_foreign_keys,
     check_quotes,
     read_source_texts,
 )
-from metrics.schema import ProblemList, read_descriptor, read_table
+from metrics.schema import Descriptor, ProblemList, check_table
 
 DATA_DIR_VARIABLE = "METRICS_DATA_DIR"
 """Environment variable naming the data directory, for the CLI and the app alike."""
@@ -32,7 +38,7 @@ BUNDLED_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 # Columns whose few distinct values repeat over many rows: categorical dtype keeps a million-row
 # table small and makes filtering on them fast. They are categorical from the moment they are
 # read, so the rules' lookups (references, a figure's event city) cost one pass over the codes.
-_CATEGORICAL = (
+CATEGORICAL = (
     "source_id",
     "unit",
     "qualifier",
@@ -56,15 +62,24 @@ def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
 class Dataset:
     """A validated data package: typed frames of every table plus the report texts.
 
+    ``tables`` is the live dataset: every row except those of withdrawn reports, which are in
+    ``withdrawn`` (per table, only where there are any) and stay in the history. ``version`` is
+    the dataset version, the number of the last change in ``changes``; ``package_version`` is
+    the data package's own (its descriptor's, the shape of the tables).
+
     Numbers are float64 (NaN when missing), dates datetime64 (NaT), booleans bool, and text is
     str with the empty string for a missing optional value, so text columns compare without
     NA checks. Repeated text columns are categorical.
     """
 
-    directory: Path
-    version: str
+    location: str
+    version: int
+    package_version: str
     tables: dict[str, pd.DataFrame]
     texts: dict[str, str]
+    descriptor: Descriptor
+    withdrawn: dict[str, pd.DataFrame] = field(default_factory=dict)
+    stamp: Hashable = None
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         # dataset.figures, dataset.cities, … : one attribute per resource of the descriptor.
@@ -118,29 +133,56 @@ class Dataset:
         return view
 
 
-def load(data_dir: str | Path | None = None) -> Dataset:
-    """Read and validate every table of the data package in ``data_dir``.
-
-    Raises :class:`DataValidationError` naming file, row, field and value of every problem.
-    """
-    directory = resolve_data_dir(data_dir)
-    if not directory.is_dir():
-        raise DataValidationError(
-            [Problem(str(directory), None, None, None, "data directory does not exist")]
-        )
-    descriptor = read_descriptor(directory / "datapackage.json")
-    problems = ProblemList()
+def check_dataset(
+    location: str,
+    descriptor: Descriptor,
+    text_tables: dict[str, pd.DataFrame | None],
+    read_report: ReadReport,
+    problems: ProblemList | None = None,
+    stamp: Hashable = None,
+) -> Dataset:
+    """Check a package's tables, read as text, by every rule, and type them; ``stamp`` says which
+    state of its store they were read from (see ``Store.stamp``)."""
+    problems = problems if problems is not None else ProblemList()
     frames: dict[str, pd.DataFrame] = {}
     for name, resource in descriptor.resources.items():
-        frame = read_table(directory, resource, problems, categorical=_CATEGORICAL)
+        text = text_tables.pop(name, None)  # each text table is let go once it is typed
+        if text is None:
+            continue
+        frame = check_table(text, resource, problems, categorical=CATEGORICAL)
+        del text
         if frame is not None:
             frames[name] = frame
     tables = Tables(frames, {n: r.path for n, r in descriptor.resources.items()})
     check_foreign_keys(descriptor, tables, problems)
-    texts = read_source_texts(directory, tables, problems)
+    texts = read_source_texts(read_report, tables, problems)
     check_quotes(tables, texts, problems)
     for rule in TABLE_RULES:
         rule(tables, problems)
+    check_changes(tables, problems)
+    check_withdrawn_references(descriptor, tables, problems)
     if problems:  # in file and row order, so a curator can fix them top to bottom
         raise DataValidationError(sorted(problems, key=lambda p: p.sort_key))
-    return Dataset(directory=directory, version=descriptor.version, tables=frames, texts=texts)
+    live, withdrawn = split_withdrawn(descriptor, frames, tables.withdrawn())
+    changes = frames.get("changes")
+    version = int(changes["version"].max()) if changes is not None and len(changes) else 0
+    return Dataset(
+        location=location,
+        version=version,
+        package_version=descriptor.version,
+        tables=live,
+        texts=texts,
+        descriptor=descriptor,
+        withdrawn=withdrawn,
+        stamp=stamp,
+    )
+
+
+def load(data_dir: str | Path | None = None) -> Dataset:
+    """Read and validate the data-package folder ``data_dir`` (see :func:`resolve_data_dir`).
+
+    Raises :class:`DataValidationError` naming file, row, field and value of every problem.
+    """
+    from metrics.store.folder import FolderStore  # the folder store builds on this module
+
+    return FolderStore(data_dir).load()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,17 +29,45 @@ from metrics.schema import Descriptor, ProblemList
 
 @dataclass
 class Tables:
-    """The typed frames of a data package, by resource name, with their paths for messages."""
+    """The typed frames of a data package, by resource name, with their paths for messages.
+
+    ``frames`` are the rows being checked: every row of a package being loaded, or only the
+    rows a change adds. ``refs`` are further rows that checked rows may refer to (the stored
+    rows a change's rows name: its event, its unit, an existing id it must not repeat); a
+    rule that looks something up reads :meth:`ref`, which is both. Loading a whole package
+    has no ``refs``: then :meth:`ref` is the frame itself, and nothing is copied.
+    """
 
     frames: dict[str, pd.DataFrame]
     paths: dict[str, str]
+    refs: dict[str, pd.DataFrame] = field(default_factory=dict)
     _found: dict[tuple[str, str, str, str], np.ndarray] = field(default_factory=dict, repr=False)
+    _joined: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def get(self, name: str) -> pd.DataFrame | None:
+        """The rows of ``name`` being checked."""
         return self.frames.get(name)
+
+    def ref(self, name: str) -> pd.DataFrame | None:
+        """Every known row of ``name``: those being checked and those they may refer to."""
+        if name not in self.refs:
+            return self.frames.get(name)
+        if name not in self._joined:
+            parts = [f for f in (self.frames.get(name), self.refs[name]) if f is not None]
+            self._joined[name] = pd.concat(parts) if len(parts) > 1 else parts[0]
+        return self._joined[name]
 
     def path(self, name: str) -> str:
         return self.paths[name]
+
+    def withdrawn(self) -> frozenset[str]:
+        """The sources a change withdrew from the live dataset (see ``changes.csv``)."""
+        changes = self.ref("changes")
+        if changes is None:
+            return frozenset()
+        return frozenset(
+            as_objects(changes["source_id"])[as_objects(changes["action"]) == "withdraw"]
+        )
 
     def found_in(self, name: str, column: str, target: str, ref: str) -> np.ndarray:
         """Whether each value of ``column`` in table ``name`` is a value of ``ref`` in ``target``.
@@ -50,8 +77,8 @@ class Tables:
         "every figure has an industry"), and each way alone costs as much as the hashing.
         """
         if (name, column, target, ref) not in self._found:
-            one, other = self.frames[name][column], self.frames[target][ref]
-            both = np.concatenate([_text(one), _text(other)])
+            one, other = self.ref(name)[column], self.ref(target)[ref]  # type: ignore[index]
+            both = np.concatenate([as_objects(one), as_objects(other)])
             codes, distinct = pd.factorize(both, use_na_sentinel=False)
             mine, theirs = codes[: len(one)], codes[len(one) :]
             for key, values, known in (
@@ -61,10 +88,13 @@ class Tables:
                 present = np.zeros(len(distinct), dtype=bool)
                 present[known] = True
                 self._found[key] = present[values]
-        return self._found[(name, column, target, ref)]
+        found = self._found[(name, column, target, ref)]
+        checked = self.frames.get(name)
+        # The rows being checked come first in ref(name): the answer for them is the start.
+        return found[: len(checked)] if checked is not None else found
 
 
-def _text(column: pd.Series) -> np.ndarray:
+def as_objects(column: pd.Series) -> np.ndarray:
     """The column as an array of Python strings (NaN where missing), for comparing two columns.
 
     Two categorical columns compare only if their categories are the same; plain arrays of a
@@ -82,7 +112,7 @@ def check_foreign_keys(descriptor: Descriptor, tables: Tables, problems: Problem
     for name, resource in descriptor.resources.items():
         frame = tables.get(name)
         for own, target, ref in resource.foreign_keys:
-            target_frame = tables.get(target)
+            target_frame = tables.ref(target)
             if frame is None or target_frame is None:
                 continue
             values = frame[own]
@@ -97,10 +127,15 @@ def check_foreign_keys(descriptor: Descriptor, tables: Tables, problems: Problem
             )
 
 
-def read_source_texts(data_dir: Path, tables: Tables, problems: ProblemList) -> dict[str, str]:
-    """Read each report text; it must exist, be UTF-8 and match its recorded SHA-256."""
+ReadReport = Callable[[str], bytes]
+"""Reads a report's bytes by its ``sources.path`` (a file, or a row of the database); raises
+``OSError`` (``FileNotFoundError``) when there is none."""
+
+
+def read_source_texts(read: ReadReport, tables: Tables, problems: ProblemList) -> dict[str, str]:
+    """Read each known report's text; it must exist, be UTF-8 and match its recorded SHA-256."""
     texts: dict[str, str] = {}
-    sources = tables.get("sources")
+    sources = tables.ref("sources")
     if sources is None:
         return texts
     file = tables.path("sources")
@@ -108,7 +143,7 @@ def read_source_texts(data_dir: Path, tables: Tables, problems: ProblemList) -> 
         sources.index, sources["source_id"], sources["path"], sources["sha256"], strict=True
     ):
         try:
-            data = (data_dir / relative).read_bytes()
+            data = read(relative)
         except OSError:
             problems.append(Problem(file, int(row), "path", relative, "report file is missing"))
             continue
@@ -149,7 +184,9 @@ def check_quotes(tables: Tables, texts: dict[str, str], problems: ProblemList) -
         # report's problem is already recorded, and the quote cannot be judged without it.
         bad = [
             quote not in texts.get(source, quote)
-            for source, quote in zip(_text(frame["source_id"]), _text(frame["quote"]), strict=True)
+            for source, quote in zip(
+                as_objects(frame["source_id"]), as_objects(frame["quote"]), strict=True
+            )
         ]
         problems.rows(
             tables.path(name),
@@ -211,14 +248,14 @@ def check_figure_numbers(tables: Tables, problems: ProblemList) -> None:
     numpy carries the verdicts back to the rows. Problems come out rule by rule, not row by row;
     the final sort puts them in row order, each row's in the order of the rules here.
     """
-    figures, units = tables.get("figures"), tables.get("units")
+    figures, units = tables.get("figures"), tables.ref("units")
     if figures is None or units is None:
         return
     file = tables.path("figures")
     rows = figures.index  # the 1-based row of each position
     quotes, raws = figures["quote"].tolist(), figures["raw"].tolist()
     values = figures["value"].to_numpy(dtype=float)
-    unit, qualifier = _text(figures["unit"]), _text(figures["qualifier"])
+    unit, qualifier = as_objects(figures["unit"]), as_objects(figures["qualifier"])
 
     def report(
         mask: np.ndarray, field: str, value: Callable[[int], object], message: Callable[[int], str]
@@ -240,7 +277,7 @@ def check_figure_numbers(tables: Tables, problems: ProblemList) -> None:
     has_value = ~np.isnan(values)
     codes, distinct = pd.factorize(np.array(raws, dtype=object))
 
-    enumerated = found & (_text(figures["derivation"]) == "enumerated")
+    enumerated = found & (as_objects(figures["derivation"]) == "enumerated")
     counts = np.full(len(distinct), -1)
     for code in _used(codes, enumerated):
         counts[code] = count_listed_names(distinct[code])
@@ -272,7 +309,9 @@ def check_figure_numbers(tables: Tables, problems: ProblemList) -> None:
         lambda i: f"raw {raws[i]!r} reads as {reads_as[i]:g}, not {values[i]:g}",
     )
     counter = _each(parsed, lambda p: getattr(p, "counter", None), object)[codes]
-    written = _text(figures["unit"].map(dict(zip(units["unit"], units["symbol_zh"], strict=True))))
+    written = as_objects(
+        figures["unit"].map(dict(zip(units["unit"], units["symbol_zh"], strict=True)))
+    )
     report(
         read & pd.notna(counter) & pd.notna(written) & (counter != written),
         "unit",
@@ -284,7 +323,7 @@ def check_figure_numbers(tables: Tables, problems: ProblemList) -> None:
     )
 
     checked = found & ~failed
-    kind = _text(figures["unit"].map(dict(zip(units["unit"], units["kind"], strict=True))))
+    kind = as_objects(figures["unit"].map(dict(zip(units["unit"], units["kind"], strict=True))))
     report(
         checked & (kind == "count") & has_value & (values % 1 != 0),
         "value",
@@ -326,13 +365,13 @@ def check_figure_numbers(tables: Tables, problems: ProblemList) -> None:
 
 def check_metric_units(tables: Tables, problems: ProblemList) -> None:
     """A figure's unit is its metric's unit: only like is ever compared or added."""
-    figures, metrics = tables.get("figures"), tables.get("metrics")
+    figures, metrics = tables.get("figures"), tables.ref("metrics")
     if figures is None or metrics is None:
         return
-    metric = _text(figures["metric"])
+    metric = as_objects(figures["metric"])
     unit_of = dict(zip(metrics["metric"], metrics["unit"], strict=True))
-    expected = _text(figures["metric"].map(unit_of))
-    bad = pd.notna(expected) & (_text(figures["unit"]) != expected)
+    expected = as_objects(figures["metric"].map(unit_of))
+    bad = pd.notna(expected) & (as_objects(figures["unit"]) != expected)
     for name, unit in sorted(set(zip(metric[bad], expected[bad], strict=True))):
         problems.rows(
             tables.path("figures"),
@@ -405,8 +444,8 @@ def check_dates(tables: Tables, problems: ProblemList) -> None:
 
 def check_consistency(tables: Tables, problems: ProblemList) -> None:
     """Facts recorded in two tables say the same thing."""
-    figures, events = tables.get("figures"), tables.get("events")
-    links, sources = tables.get("figure_industries"), tables.get("sources")
+    figures, events = tables.get("figures"), tables.ref("events")
+    links, sources = tables.ref("figure_industries"), tables.get("sources")
     if figures is not None and links is not None:
         problems.rows(
             tables.path("figures"),
@@ -421,18 +460,20 @@ def check_consistency(tables: Tables, problems: ProblemList) -> None:
             frame = tables.get(name)
             if frame is None:
                 continue
-            event_city = _text(frame["event_id"].map(city))
-            bad = pd.notna(event_city) & (event_city != _text(frame["city"]))
+            event_city = as_objects(frame["event_id"].map(city))
+            bad = pd.notna(event_city) & (event_city != as_objects(frame["city"]))
             problems.rows(
                 tables.path(name), frame, bad, "city", "differs from the city of its event"
             )
-        problems.rows(
-            tables.path("events"),
-            events,
-            _text(events["parent_event_id"]) == _text(events["event_id"]),
-            "parent_event_id",
-            "an event cannot be part of itself",
-        )
+        checked = tables.get("events")
+        if checked is not None:
+            problems.rows(
+                tables.path("events"),
+                checked,
+                as_objects(checked["parent_event_id"]) == as_objects(checked["event_id"]),
+                "parent_event_id",
+                "an event cannot be part of itself",
+            )
         if sources is not None:
             _check_source_events(tables.path("sources"), sources, events, problems)
     roles = tables.get("company_roles")

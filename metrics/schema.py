@@ -14,7 +14,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -58,6 +58,7 @@ class Descriptor:
     version: str
     resources: dict[str, Resource] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    text: str = ""  # as written, so that a copy of the package is byte for byte the same
 
 
 def _as_tuple(value: str | list[str]) -> tuple[str, ...]:
@@ -69,7 +70,20 @@ def read_descriptor(path: Path) -> Descriptor:
     from metrics.errors import DataValidationError
 
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataValidationError(
+            [Problem(str(path), None, None, None, "the data package descriptor is missing")]
+        ) from None
+    return parse_descriptor(text, path)
+
+
+def parse_descriptor(text: str, path: Path) -> Descriptor:
+    """The descriptor in ``text`` (read from ``path``, or kept in a database under that name)."""
+    from metrics.errors import DataValidationError
+
+    try:
+        raw = json.loads(text)
         resources = {}
         for res in raw["resources"]:
             schema = res["schema"]
@@ -97,15 +111,13 @@ def read_descriptor(path: Path) -> Descriptor:
                 primary_key=_as_tuple(schema.get("primaryKey", [])),
                 foreign_keys=tuple(fks),
             )
-    except FileNotFoundError:
-        raise DataValidationError(
-            [Problem(str(path), None, None, None, "the data package descriptor is missing")]
-        ) from None
     except (ValueError, KeyError, TypeError) as exc:
         raise DataValidationError(
             [Problem(str(path), None, None, None, f"not a valid data package descriptor: {exc}")]
         ) from None
-    return Descriptor(path=path, version=str(raw.get("version", "")), resources=resources, raw=raw)
+    return Descriptor(
+        path=path, version=str(raw.get("version", "")), resources=resources, raw=raw, text=text
+    )
 
 
 class ProblemList(list[Problem]):
@@ -124,24 +136,17 @@ class ProblemList(list[Problem]):
             self.append(Problem(file, None, field, None, message, more_rows=more))
 
 
-def read_table(
-    data_dir: Path,
-    resource: Resource,
-    problems: ProblemList,
-    categorical: Collection[str] = (),
+def read_text_table(
+    source: Path | IO[bytes], name: str, problems: ProblemList
 ) -> pd.DataFrame | None:
-    """Read one CSV as text, check it against its schema and return it typed.
+    """Read one CSV table as text: every cell a string, a missing cell the empty string.
 
-    The frame's index is the 1-based data row, so every later problem can name its row. Text
-    columns named in ``categorical`` come back as categoricals (categories sorted, as
-    ``astype("category")`` makes them), built from the codes the checks computed anyway.
-    Returns ``None`` when the file cannot be read at all (the problem is recorded).
+    ``source`` is a file (the folder store) or a stream of CSV bytes (PostgreSQL's COPY); a
+    table that cannot be read at all is one problem named ``name``, and None comes back.
     """
-    path = data_dir / resource.path
-    name = resource.path
     try:
-        frame = pd.read_csv(
-            path,
+        return pd.read_csv(
+            source,
             dtype=str,
             keep_default_na=False,
             na_filter=False,
@@ -150,7 +155,6 @@ def read_table(
         )
     except FileNotFoundError:
         problems.append(Problem(name, None, None, None, "file is missing"))
-        return None
     except UnicodeDecodeError as exc:
         problems.append(
             Problem(
@@ -162,11 +166,28 @@ def read_table(
                 "save it as UTF-8 CSV",
             )
         )
-        return None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         problems.append(Problem(name, None, None, None, f"not a readable CSV table: {exc}"))
-        return None
-    frame.index = pd.RangeIndex(1, len(frame) + 1)
+    return None
+
+
+def check_table(
+    frame: pd.DataFrame,
+    resource: Resource,
+    problems: ProblemList,
+    categorical: Collection[str] = (),
+    first_row: int = 1,
+) -> pd.DataFrame | None:
+    """Check a table read as text against its schema and return it typed.
+
+    The frame's index becomes the 1-based data row, starting at ``first_row`` (rows being
+    added to a table of n rows start at n + 1), so every problem names the row it would have
+    in the file. Text columns named in ``categorical`` come back as categoricals (categories
+    sorted, as ``astype("category")`` makes them), built from the codes the checks computed
+    anyway. Returns ``None`` when columns are missing (the problem is recorded).
+    """
+    name = resource.path
+    frame.index = pd.RangeIndex(first_row, first_row + len(frame))
 
     expected = resource.field_names
     missing = [f for f in expected if f not in frame.columns]
@@ -278,8 +299,13 @@ _HINT = {
     "integer": " (write a whole number)",
     "boolean": " (write true or false)",
     "date": " (write YYYY-MM-DD)",
+    "datetime": " (write YYYY-MM-DDThh:mm:ssZ, in UTC)",
     "string": "",
 }
+
+
+# Table Schema's default formats; a datetime is UTC ("Z"), kept naive like the dates.
+_DATE_FORMATS = {"date": "%Y-%m-%d", "datetime": "%Y-%m-%dT%H:%M:%SZ"}
 
 
 def _convert(text: pd.Series, spec: Field) -> tuple[pd.Series, np.ndarray]:
@@ -296,8 +322,8 @@ def _convert(text: pd.Series, spec: Field) -> tuple[pd.Series, np.ndarray]:
         truth = text.isin(spec.true_values)
         bad = ~truth & ~text.isin(spec.false_values)
         return truth.astype(bool), bad.to_numpy()
-    if spec.type == "date":
-        dates = pd.to_datetime(text.where(~empty), format="%Y-%m-%d", errors="coerce")
+    if spec.type in ("date", "datetime"):
+        dates = pd.to_datetime(text.where(~empty), format=_DATE_FORMATS[spec.type], errors="coerce")
         return dates, (dates.isna() & ~empty).to_numpy()
     return text, np.zeros(len(text), dtype=bool)
 

@@ -117,6 +117,23 @@ def synthesize(n_figures: int, out: str | Path, *, seed: int = 2018) -> Path:
     links = figures[["figure_id", "industries"]].explode("industries")
     links.columns = ["figure_id", "industry"]
     links.to_csv(out / "figure_industries.csv", index=False, lineterminator="\n")
+    # The whole package arrives as one change: an import, version 1. The time is fixed so
+    # that the same seed gives the same bytes.
+    _write(
+        out / "changes.csv",
+        ["version", "at", "actor", "action", "source_id", "figure_ids", "note"],
+        [
+            [
+                1,
+                "2018-12-31T00:00:00Z",
+                "metrics synth",
+                "import",
+                "",
+                "",
+                f"synthetic national dataset: {n_figures} figures, seed {seed}",
+            ]
+        ],
+    )
     descriptor = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     descriptor["name"] = "synthetic-national-figures"
     descriptor["title"] = f"Synthetic national dataset ({n_figures:,} figures, seed {seed})"
