@@ -1,7 +1,13 @@
-"""Command line: ``python -m metrics validate``, ``figures``, ``export``, ``extract``, ``add``.
+"""Command line: ``python -m metrics validate``, ``figures``, ``export``, ``extract``, ``add``,
+``withdraw``, ``history``, ``db init|import|dump``, ``synth``.
 
-Exit status: 0 success; 1 the dataset is invalid (every problem is printed); 2 a bad command line
-or filter value; 3 the output file cannot be written.
+Every command that reads or changes the data works on the store chosen by ``--database URL``
+or ``$METRICS_DATABASE_URL`` (PostgreSQL), else on the folder (``--data DIR``,
+``$METRICS_DATA_DIR``, or the bundled ``data/``).
+
+Exit status: 0 success; 1 the dataset is invalid, or a change would make it so (every problem
+is printed); 2 a bad command line, filter value or request (nothing was changed); 3 the output
+file cannot be written; 4 the store cannot be reached, is busy or is not set up.
 """
 
 from __future__ import annotations
@@ -15,19 +21,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from metrics.dataset import DATA_DIR_VARIABLE, Dataset, load, resolve_data_dir
-from metrics.errors import DataValidationError, QueryError
+from metrics.dataset import DATA_DIR_VARIABLE, Dataset, resolve_data_dir
+from metrics.errors import ConflictError, DataValidationError, QueryError, StoreError
 from metrics.excel import write_table
 from metrics.export import export_file, export_filename
 from metrics.extract import extract_from_dataset, review_frame
-from metrics.merge import ReviewError, add_report, read_report, recover_interrupted_add
+from metrics.merge import ReviewError, add_report, read_report
 from metrics.present import LANGS, figure_records, names
 from metrics.query import Filters, resolve_filters, select_figures
+from metrics.store import DATABASE_VARIABLE, Store, database_url, default_actor, open_store
 from metrics.synth import synthesize
 
 EXIT_INVALID_DATA = 1
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
+EXIT_STORE = 4
 
 _TABLE_COLUMNS = {
     "zh": {
@@ -65,10 +73,17 @@ def _split(values: Sequence[str] | None) -> list[str]:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
+    where = common.add_mutually_exclusive_group()
+    where.add_argument(
         "--data",
         metavar="DIR",
         help=f"data directory (default: ${DATA_DIR_VARIABLE}, else the bundled data/)",
+    )
+    where.add_argument(
+        "--database",
+        metavar="URL",
+        help=f"PostgreSQL database, postgresql://user@host/db (default: ${DATABASE_VARIABLE}; "
+        "unset, the data directory is the store)",
     )
     filters = argparse.ArgumentParser(add_help=False)
     for name, help_text in (
@@ -160,6 +175,38 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--source-id", help="id of the new source (default: the report's file name)")
     add.add_argument("--title", help="the report's Chinese title (default: its first line)")
     add.add_argument("--title-en", help="the report's English title")
+    withdraw = commands.add_parser(
+        "withdraw",
+        parents=[common],
+        help="take a report out of the live dataset; it stays in the history",
+    )
+    withdraw.add_argument("source_id", metavar="SOURCE_ID", help="the report's source id")
+    withdraw.add_argument("--reason", required=True, help="why, for the change log")
+    history = commands.add_parser(
+        "history", parents=[common], help="the change log: every add, withdrawal and import"
+    )
+    history.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    db = commands.add_parser("db", help="the PostgreSQL store: create, load, write out")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database", metavar="URL", help=f"PostgreSQL database (default: ${DATABASE_VARIABLE})"
+    )
+    db_commands.add_parser(
+        "init", parents=[database], help="create the tables, or upgrade them to this version"
+    )
+    load = db_commands.add_parser(
+        "import",
+        parents=[database],
+        help="load a data-package folder into the database (checked first; again: no change)",
+    )
+    load.add_argument("directory", metavar="DIR", help="the data-package folder")
+    dump = db_commands.add_parser(
+        "dump", parents=[database], help="write the database out as a data-package folder"
+    )
+    dump.add_argument(
+        "-o", "--output", required=True, metavar="DIR", help="a new or empty directory"
+    )
     return parser
 
 
@@ -169,17 +216,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "synth":
         return _synth(args)
-    if args.command == "add":  # an add killed mid-swap is finished off before anything is read
-        recover_interrupted_add(args.data)
     try:
-        dataset = load(args.data)
+        if args.command == "db":
+            return _db(args)
+        store = open_store(args.data, args.database)
+        if args.command == "add":
+            return _add(store, args)
+        if args.command == "withdraw":
+            return _withdraw(store, args)
+        if args.command == "history":
+            return _history(store, args.format)
+        dataset = store.load()
     except DataValidationError as exc:
-        print(f"{resolve_data_dir(args.data)}: INVALID\n{exc}", file=sys.stderr)
+        print(f"{_location(args)}: INVALID\n{exc}", file=sys.stderr)
         return EXIT_INVALID_DATA
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_STORE
     if args.command == "validate":
-        return _validate(dataset)
-    if args.command == "add":
-        return _add(args)
+        return _validate(store, dataset)
     if args.command == "extract":
         return _extract(dataset, args)
     try:
@@ -199,6 +254,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "export":
         return _export(dataset, filters, args.lang, Path(args.output))
     return _figures(dataset, filters, args.lang, args.format)
+
+
+def _location(args: argparse.Namespace) -> str:
+    """The store a command line names, as messages show it (no password)."""
+    url = database_url(getattr(args, "database", None))
+    if url and not getattr(args, "data", None):
+        from metrics.store.postgres import mask_password
+
+        return mask_password(url)
+    return str(resolve_data_dir(getattr(args, "data", None)))
 
 
 def _export(dataset: Dataset, filters: Filters, lang: str, output: Path) -> int:
@@ -277,33 +342,87 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add(args: argparse.Namespace) -> int:
+def _add(store: Store, args: argparse.Namespace) -> int:
     try:
         result = add_report(
             args.report,
             args.reviewed,
-            data_dir=args.data,
+            store=store,
             source_id=args.source_id,
             title_zh=args.title,
             title_en=args.title_en,
         )
-    except ReviewError as exc:
+    except (ReviewError, ConflictError) as exc:
         print(f"error: {exc}\nNothing was changed.", file=sys.stderr)
         return EXIT_USAGE
     except DataValidationError as exc:
-        print(f"error: the merged dataset would be invalid.\n{exc}", file=sys.stderr)
+        print(f"error: the dataset would be invalid.\n{exc}", file=sys.stderr)
         return EXIT_INVALID_DATA
     source = "added" if result.source_added else "already present"
+    version = f" (version {result.version})" if result.version else " (nothing changed)"
     print(
         f"source {result.source_id} {source}; {len(result.added)} figures added, "
-        f"{len(result.unchanged)} already present"
+        f"{len(result.unchanged)} already present{version}"
     )
     return 0
 
 
-def _validate(dataset: Dataset) -> int:
+def _withdraw(store: Store, args: argparse.Namespace) -> int:
+    try:
+        result = store.withdraw(args.source_id, args.reason, actor=default_actor())
+    except ConflictError as exc:
+        print(f"error: {exc}\nNothing was changed.", file=sys.stderr)
+        return EXIT_USAGE
+    print(
+        f"source {result.source_id} withdrawn: {len(result.figures)} figures left the live "
+        f"dataset and stay in the history (version {result.version})"
+    )
+    return 0
+
+
+def _history(store: Store, fmt: str) -> int:
+    changes = store.history()
+    if fmt == "json":
+        json.dump(changes.to_dict("records"), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    elif fmt == "csv":
+        changes.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        shown = changes.assign(
+            figures=[len(ids.split("|")) if ids else 0 for ids in changes["figure_ids"]]
+        )
+        _print_table(shown[["version", "at", "actor", "action", "source_id", "figures", "note"]])
+    return 0
+
+
+def _db(args: argparse.Namespace) -> int:
+    url = database_url(args.database)
+    if not url:
+        print(f"error: name the database: --database URL or ${DATABASE_VARIABLE}", file=sys.stderr)
+        return EXIT_USAGE
+    from metrics.store.postgres import PostgresStore
+
+    store = PostgresStore(url)
+    if args.db_command == "init":
+        before, after = store.migrate()
+        state = "already at" if before == after else f"upgraded from {before or 'nothing'} to"
+        print(f"{store.location}: schema {state} revision {after}")
+    elif args.db_command == "import":
+        print(store.import_package(args.directory, actor=default_actor()))
+    else:
+        out = store.dump(args.output)
+        print(f"wrote {store.location} to {out}; it validates")
+    return 0
+
+
+def _validate(store: Store, dataset: Dataset) -> int:
     counts = ", ".join(f"{len(frame)} {name}" for name, frame in dataset.tables.items())
-    print(f"{dataset.directory}: valid (version {dataset.version}): {counts}")
+    gone = dataset.withdrawn.get("figures")
+    kept = f"; {len(gone)} figures of withdrawn reports in the history" if gone is not None else ""
+    print(
+        f"{store.location}: valid (version {dataset.version}, data package "
+        f"{dataset.package_version}): {counts}{kept}"
+    )
     return 0
 
 

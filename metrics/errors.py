@@ -65,3 +65,15 @@ class NumberParseError(MetricsError, ValueError):
 
 class QueryError(MetricsError, ValueError):
     """A filter names something the dataset does not have, or is malformed."""
+
+
+class StoreError(MetricsError):
+    """The store cannot be read or changed: unreachable, busy, not set up, or read-only.
+
+    Nothing was changed; the message says why and what to do.
+    """
+
+
+class ConflictError(StoreError):
+    """A change clashes with what is stored (an id taken by other data, a withdrawn report);
+    nothing was changed."""

@@ -5,9 +5,11 @@
 #   fonts-wqy-microhei      CJK glyphs, so screenshots and PDFs show 滁州 rather than empty boxes
 #   libreoffice-calc-nogui  a second spreadsheet program that must open our Excel exports
 #   poppler-utils           pdftotext, to read back what LibreOffice rendered
+#   nginx                   in front of gunicorn in `make serve`: buffers slow clients, serves assets
+#   postgresql              the shared store; the tests start clusters of their own (no service)
 set -euo pipefail
 
-packages=(chromium fonts-wqy-microhei libreoffice-calc-nogui poppler-utils)
+packages=(chromium fonts-wqy-microhei libreoffice-calc-nogui poppler-utils nginx postgresql)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -33,6 +35,15 @@ else
 fi
 
 echo "Installing Debian packages: ${missing[*]}" >&2
+# nginx and postgresql would start system services on install (nginx on port 80); the project
+# runs its own instances, so services stay stopped: policy-rc.d answering 101 forbids starting
+# them, for the length of this install only.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "$policy" >/dev/null
+    "${as_root[@]}" chmod +x "$policy"
+    trap '"${as_root[@]}" rm -f "$policy"' EXIT
+fi
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -qq "${missing[@]}"

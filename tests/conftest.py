@@ -13,6 +13,9 @@ import pytest
 
 import metrics
 from benchmarks.common import serve
+from benchmarks.postgres import Cluster, postgres_cluster
+from metrics.store import FolderStore, Store
+from metrics.store.postgres import PostgresStore
 from metrics.synth import synthesize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +44,49 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """A PostgreSQL cluster of the test session's own (Debian's server, a temporary
+    directory, a free port), stopped at the end; a missing server is an error, not a skip."""
+    with postgres_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def pg_bundled(pg_cluster: Cluster) -> str:
+    """The name of a database holding the bundled data, made once with the real commands
+    (``db init``, ``db import``): the template of every test's own database."""
+    url = pg_cluster.create_database("bundled")
+    store = PostgresStore(url)
+    store.migrate()
+    store.import_package(DATA)
+    return "bundled"
+
+
+_databases = iter(range(1, 10**6))
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster, pg_bundled: str) -> Iterator[str]:
+    """A fresh database holding the bundled data, for one test."""
+    name = f"test_{next(_databases)}"
+    url = pg_cluster.create_database(name, template=pg_bundled)
+    yield url
+    pg_cluster.drop_database(name)
+
+
+@pytest.fixture(
+    params=["folder", pytest.param("postgresql", marks=pytest.mark.server)],
+)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """The bundled data in each kind of store, writable: a folder copy, or a database."""
+    if request.param == "folder":
+        target = tmp_path / "data"
+        shutil.copytree(DATA, target)
+        return FolderStore(target)
+    return PostgresStore(request.getfixturevalue("pg_url"))
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -78,3 +124,16 @@ def start_gunicorn() -> Iterator[str]:
     tests and the browser tests share it, so both test the same server."""
     with serve(workers=2) as server:
         yield server.url
+
+
+# Fixtures that start a server process; a test using one is marked `server` (see pyproject).
+SERVER_FIXTURES = {"live_server", "server", "gunicorn_url", "pg_cluster"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what needs chromium or a server, so `make test-fast` can leave it out."""
+    for item in items:
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.server)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import http.client
 import json
 import os
@@ -32,10 +33,10 @@ import pytest
 from benchmarks.common import serve, worker_pids
 from benchmarks.load_test import Browser, RequestLog
 from metrics.cli import main
-from metrics.merge import add_report, recover_interrupted_add
+from metrics.store import FolderStore, Store
 
 from .conftest import DATA, ROOT
-from .test_add import REPORT, ROWS, fingerprint, write_review
+from .test_add import REPORT, ROWS, location_args, write_review
 
 T = TypeVar("T")
 
@@ -85,7 +86,7 @@ def run_killed(args: list[str], hooks: list[Hook]) -> subprocess.CompletedProces
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "METRICS_DATA_DIR": ""},
+        env={**os.environ, "METRICS_DATA_DIR": "", "METRICS_DATABASE_URL": ""},
     )
     assert result.returncode == -signal.SIGKILL, (
         f"the hook {hooks} never fired (exit {result.returncode}): {result.stderr[-500:]}"
@@ -103,7 +104,7 @@ def kill_when_writing(args: list[str], watched: Path, delay: float | None) -> tu
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, "METRICS_DATA_DIR": ""},
+        env={**os.environ, "METRICS_DATA_DIR": "", "METRICS_DATABASE_URL": ""},
     )
     try:
         wait_until(lambda: set(watched.iterdir()) != before or process.poll() is not None, 60)
@@ -175,6 +176,7 @@ def is_workbook(answer: bytes) -> bool:
     return base64.b64decode(download["content"]).startswith(b"PK")
 
 
+@pytest.mark.server
 def test_a_worker_killed_mid_request_is_replaced_and_later_requests_succeed():
     with serve(workers=2) as server:
         port, master = urlsplit(server.url).port or 80, server.process.pid
@@ -258,73 +260,82 @@ def test_an_export_killed_while_writing_leaves_no_partial_workbook(tmp_path):
 # --- an add killed at any point --------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def added(tmp_path_factory) -> str:
-    """The fingerprint of the data directory once the report is added."""
-    data, command = add_command(tmp_path_factory.mktemp("added"))
-    add_report(command[1], command[2], data_dir=data)
-    return fingerprint(data)
+def content(store: Store) -> str:
+    """What a store holds, as one hash, leaving out when each change was made (an add run
+    twice is the same add at another second)."""
+    text, reports, descriptor = store.read_text()
+    text["changes"] = text["changes"].assign(at="")
+    digest = hashlib.sha256(descriptor.text.encode())
+    for name in sorted(text):
+        digest.update(name.encode() + text[name].to_csv(index=False).encode())
+    for path in sorted(reports):
+        digest.update(path.encode() + reports[path])
+    return digest.hexdigest()
 
 
-def add_command(root: Path) -> tuple[Path, list[str]]:
-    """A copy of the data alone in ``root/work``, and the command line adding the report to it."""
-    data = root / "work" / "data"
-    shutil.copytree(DATA, data)
-    report = root / "010_anhui_goods_festival.txt"
+def add_command(store: Store, directory: Path) -> list[str]:
+    """The command line adding the report to ``store``; its files are written to ``directory``."""
+    report = directory / "010_anhui_goods_festival.txt"
     report.write_text(REPORT, encoding="utf-8")
-    review = write_review(root / "review.csv", ROWS)
-    return data, ["add", str(report), str(review), "--data", str(data)]
+    review = write_review(directory / "review.csv", ROWS)
+    return ["add", str(report), str(review), *location_args(store)]
 
 
-def assert_whole_and_finishes(data: Path, command: list[str], added: str) -> None:
-    """The data validates; a new add of the same report leaves the complete new version and
-    no leftovers beside it."""
-    assert main(["validate", "--data", str(data)]) == 0
-    assert main(command) == 0
-    assert fingerprint(data) == added
-    assert hidden_leftovers(data.parent, "data") == []
+def folder_add_command(root: Path) -> tuple[Path, list[str]]:
+    """A copy of the data, and the command line adding the report to it."""
+    data = root / "data"
+    shutil.copytree(DATA, data)
+    return data, add_command(FolderStore(data), root)
+
+
+FOLDER_KILLS = [
+    ([("metrics.store.folder:_write_durably", "after", 1)], "old"),  # journal written
+    ([("metrics.store.folder:_create", "after", 1)], "old"),  # the report's file written
+    ([("metrics.store.folder:_append_rows", "before", 3)], "old"),  # two tables appended
+    ([("metrics.store.folder:_append_rows", "after", 4)], "old"),  # all appended, journaled
+    ([("metrics.store.folder:_finish", "after", 1)], "new"),  # done: the journal is gone
+]
+POSTGRES_KILLS = [
+    ([("psycopg:Cursor.copy", "after", 2)], "old"),  # one table's rows sent, mid-change
+    ([("psycopg:Connection.commit", "before", 1)], "old"),  # every row sent, not committed
+    ([("psycopg:Connection.commit", "after", 1)], "new"),  # committed
+]
 
 
 @pytest.mark.parametrize(
-    ("hooks", "now"),
-    [
-        ([("shutil:copyfile", "before", 3)], "old"),  # copying the data
-        ([("csv:DictWriter.writerows", "before", 2)], "old"),  # appending the new rows
-        ([("metrics.merge:load", "before", 2)], "old"),  # about to validate the copy
-        ([("metrics.merge:_swap", "before", 1)], "old"),  # valid, about to swap
-        ([("metrics.merge:_exchange", "after", 1)], "new"),  # swapped, not cleaned up
-    ],
+    ("store", "hooks", "now"),
+    [("folder", *kill) for kill in FOLDER_KILLS]
+    + [pytest.param("postgresql", *kill, marks=pytest.mark.server) for kill in POSTGRES_KILLS],
+    indirect=["store"],
 )
-def test_a_killed_add_leaves_the_old_or_the_new_data(tmp_path, added, hooks, now):
-    data, command = add_command(tmp_path)
-    before = fingerprint(data)
+def test_a_killed_add_leaves_the_old_or_the_new_data(store, tmp_path, hooks, now):
+    command = add_command(store, tmp_path)
+    before = content(store)
     run_killed(command, hooks)
-    assert fingerprint(data) == {"old": before, "new": added}[now]
-    assert hidden_leftovers(data.parent, "data")  # the staging copy, until the next add
-    assert_whole_and_finishes(data, command, added)
+    assert main(["validate", *location_args(store)]) == 0  # a reader undoes a half change
+    after = content(store)
+    assert main(command) == 0  # the add, run again, completes it (or finds it done)
+    added = content(store)
+    assert added != before
+    assert after == {"old": before, "new": added}[now]
+    if isinstance(store, FolderStore):
+        assert not list(store.directory.glob(".metrics-journal*"))
 
 
-def test_a_kill_between_the_fallback_renames_is_undone_by_the_next_add(tmp_path, added):
-    """Without an atomic exchange the swap is two renames; killed between them, the data
-    directory is missing until the next add puts the old version back (then adds)."""
-    data, command = add_command(tmp_path)
-    before = fingerprint(data)
-    run_killed(command, [("metrics.merge:_exchange", "false", 0), ("os:replace", "after", 1)])
-    assert not data.exists()
-    assert recover_interrupted_add(data) is True
-    assert fingerprint(data) == before
-    assert_whole_and_finishes(data, command, added)
-
-
-def test_an_add_killed_while_working_leaves_the_old_or_the_new_data(tmp_path, added):
-    data, command = add_command(tmp_path / "measured")
-    _, working = kill_when_writing(command, data.parent, None)
-    assert fingerprint(data) == added
+def test_an_add_killed_while_working_leaves_the_old_or_the_new_data(tmp_path):
+    """Killed at moments measured from when the add starts writing (its journal appears)."""
+    data, command = folder_add_command(tmp_path / "measured")
+    before = content(FolderStore(data))
+    _, working = kill_when_writing(command, data, None)
+    added = content(FolderStore(data))
+    assert added != before
     landed = 0
     for n, fraction in enumerate(FRACTIONS):
-        data, command = add_command(tmp_path / f"killed-{n}")
-        before = fingerprint(data)
-        landed += kill_when_writing(command, data.parent, fraction * working)[0]
-        assert fingerprint(data) in (before, added)
-        assert_whole_and_finishes(data, command, added)
+        data, command = folder_add_command(tmp_path / f"killed-{n}")
+        content(FolderStore(data))  # takes the lock once: its file is not what we wait for
+        landed += kill_when_writing(command, data, fraction * working)[0]
+        assert main(["validate", "--data", str(data)]) == 0
+        assert content(FolderStore(data)) in (before, added)
+        assert main(command) == 0
+        assert content(FolderStore(data)) == added
     assert landed >= len(FRACTIONS) - 1, f"{landed} kills landed in {working:.2f} s of work"

@@ -1,0 +1,353 @@
+"""One interface over the stores of the dataset: what reading and changing it means.
+
+A store holds a data package: the folder (:mod:`metrics.store.folder`, the embedded default)
+or a PostgreSQL database (:mod:`metrics.store.postgres`, shared by several servers). Both
+answer the same calls with the same results and messages, because everything that decides —
+the rules, what counts as already present, the change log — is here and in
+:mod:`metrics.store.check`; a store only reads rows, appends rows and keeps changes apart.
+
+A change is all or nothing and serialized per store: a store's :meth:`Store._writing` holds
+its lock (a file lock, a database transaction) from the first read of the change's checks to
+the moment the change is durable, so two curators' adds never see or overwrite each other's
+half, and what a call returns as saved is there afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+from abc import ABC, abstractmethod
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from metrics.dataset import Dataset
+from metrics.errors import ConflictError, DataValidationError
+from metrics.rules import as_objects
+from metrics.schema import Descriptor
+from metrics.store.check import Where, check_new_rows, lookups, unchanged_problem
+
+Row = Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class NewReport:
+    """A report to add: its bytes as received and its rows, by table, as text.
+
+    ``rows["sources"]`` holds the report's own row; other tables hold what it adds (its
+    figures and their industries, and any new event, company or city they need). Rows that
+    are already stored, identical, are left out of the change; a row that differs from the
+    stored one with its key is refused.
+    """
+
+    source_id: str
+    content: bytes
+    rows: Mapping[str, Sequence[Row]]
+
+
+@dataclass(frozen=True)
+class AddResult:
+    source_id: str
+    source_added: bool
+    added: tuple[str, ...]  # figure ids added
+    unchanged: tuple[str, ...]  # figure ids already present, identical
+    version: int | None  # the new dataset version; None when nothing changed
+
+
+@dataclass(frozen=True)
+class WithdrawResult:
+    source_id: str
+    figures: tuple[str, ...]  # the figure ids that left the live dataset
+    version: int
+
+
+@dataclass
+class Change:
+    """What a change reads and writes while it holds the store's lock (see ``_writing``)."""
+
+    descriptor: Descriptor
+    appended: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    reports: dict[str, bytes] = field(default_factory=dict)  # sources.path -> bytes
+
+
+class Store(ABC):
+    """A dataset's home; see the module docstring."""
+
+    kind: str  # "folder" or "postgresql", for messages and the README
+    location: str  # a folder's path, a database's URL without its password
+
+    @abstractmethod
+    def load(self) -> Dataset:
+        """The whole dataset, checked by every rule, as of one moment of the store."""
+
+    @abstractmethod
+    def stamp(self) -> Hashable:
+        """A cheap token that changes whenever the stored data may have changed."""
+
+    @abstractmethod
+    def history(self) -> pd.DataFrame:
+        """The change log, as text, oldest first (see ``changes.csv``)."""
+
+    @abstractmethod
+    def read_text(self) -> tuple[dict[str, pd.DataFrame], dict[str, bytes], Descriptor]:
+        """Every table as text (as a folder's files hold it), every report's bytes by its
+        path, and the descriptor, as of one moment: what a copy of the package is made of."""
+
+    # What a store implements for changes; all run inside ``_writing``.
+
+    @abstractmethod
+    def _writing(self) -> contextlib.AbstractContextManager[Change]:
+        """Hold the store's write lock; on a clean exit make ``appended`` and ``reports``
+        durable at once, on an exception leave the store exactly as it was."""
+
+    @abstractmethod
+    def _rows(self, change: Change, table: str, where: Where | None) -> pd.DataFrame:
+        """Stored rows of ``table`` as text: those where a column of ``where`` holds one of
+        its values, or all rows."""
+
+    @abstractmethod
+    def _count(self, change: Change, table: str) -> int:
+        """How many rows ``table`` holds."""
+
+    @abstractmethod
+    def _report(self, change: Change, path: str) -> bytes:
+        """A stored report's bytes by its ``sources.path``; OSError when there is none."""
+
+    # The changes themselves: the same logic for every store.
+
+    def add(self, report: NewReport, *, actor: str | None = None) -> AddResult:
+        """Add ``report``'s rows and bytes as one change, or refuse and change nothing.
+
+        Raises :class:`ConflictError` when the report or a row clashes with what is stored
+        (another report under its id, a withdrawn report, a stored row with the same key and
+        other values) and :class:`DataValidationError` when a rule is broken.
+        """
+        with self._writing() as change:
+            descriptor = change.descriptor
+            source = _one(report.rows.get("sources", ()), "sources")
+            path = source["path"]
+            stored_source = self._rows(change, "sources", {"source_id": {report.source_id}})
+            withdrawn = self._withdrawn(change)
+            if report.source_id in withdrawn:
+                raise ConflictError(
+                    f"report {report.source_id!r} was withdrawn at version "
+                    f"{withdrawn[report.source_id]}; add it again under a new source id"
+                )
+            source_added = stored_source.empty
+            if not source_added and self._report(change, stored_source["path"].iloc[0]) != (
+                report.content
+            ):
+                raise ConflictError(
+                    f"a different report already has the source id {report.source_id!r}; "
+                    "choose another source id"
+                )
+            new = {
+                name: pd.DataFrame(
+                    list(rows), columns=list(descriptor.resources[name].field_names), dtype=object
+                )
+                .fillna("")
+                .astype(str)
+                for name, rows in report.rows.items()
+                if rows
+            }
+            where = lookups(descriptor, new)
+            stored = {
+                name: self._rows(change, name, wanted)
+                for name, wanted in where.items()
+                if name in descriptor.resources
+            }
+            new, unchanged = _drop_stored(descriptor, new, stored)
+            figures = tuple(new["figures"]["figure_id"]) if "figures" in new else ()
+            if not new:
+                return AddResult(report.source_id, False, (), unchanged, None)
+            version = _next_version(stored["changes"])
+            new["changes"] = change_row(version, actor, "add", report.source_id, figures)
+            counts = {name: self._count(change, name) for name in new}
+
+            def read_report(wanted: str) -> bytes:
+                return report.content if wanted == path else self._report(change, wanted)
+
+            problems = check_new_rows(descriptor, new, stored, counts, read_report)
+            if problems:
+                raise DataValidationError(
+                    [
+                        *sorted(problems, key=lambda p: p.sort_key),
+                        unchanged_problem(self.location, "added"),
+                    ]
+                )
+            change.appended = {name: rows.to_dict("records") for name, rows in new.items()}
+            if source_added:
+                change.reports[path] = report.content
+        return AddResult(report.source_id, source_added, figures, unchanged, version)
+
+    def withdraw(self, source_id: str, reason: str, *, actor: str | None = None) -> WithdrawResult:
+        """Take a report out of the live dataset, keeping it in the history; or refuse and
+        change nothing (an unknown or already withdrawn report, no reason, a live report of
+        another source that depends on it)."""
+        if not reason.strip():
+            raise ConflictError("say why the report is withdrawn (--reason)")
+        with self._writing() as change:
+            if self._rows(change, "sources", {"source_id": {source_id}}).empty:
+                raise ConflictError(f"there is no report {source_id!r} in {self.location}")
+            withdrawn = self._withdrawn(change)
+            if source_id in withdrawn:
+                raise ConflictError(
+                    f"report {source_id!r} was already withdrawn at version {withdrawn[source_id]}"
+                )
+            self._refuse_dependents(change, source_id, set(withdrawn))
+            figures = tuple(self._rows(change, "figures", {"source_id": {source_id}})["figure_id"])
+            changes = self._rows(change, "changes", None)
+            version = _next_version(changes)
+            row = change_row(version, actor, "withdraw", source_id, figures, reason.strip())
+            problems = check_new_rows(
+                change.descriptor,
+                {"changes": row},
+                {
+                    "changes": changes,
+                    "sources": self._rows(change, "sources", {"source_id": {source_id}}),
+                },
+                {"changes": len(changes)},
+                lambda path: self._report(change, path),
+            )
+            if problems:
+                raise DataValidationError(
+                    [*problems, unchanged_problem(self.location, "withdrawn")]
+                )
+            change.appended = {"changes": row.to_dict("records")}
+        return WithdrawResult(source_id, figures, version)
+
+    def _withdrawn(self, change: Change) -> dict[str, int]:
+        """Withdrawn reports and the version that withdrew each."""
+        changes = self._rows(change, "changes", None)
+        gone = changes[changes["action"] == "withdraw"]
+        return dict(zip(gone["source_id"], gone["version"].astype(int), strict=True))
+
+    def _refuse_dependents(self, change: Change, source_id: str, withdrawn: set[str]) -> None:
+        """Refuse to withdraw a report whose rows a live row of another report refers to."""
+        descriptor = change.descriptor
+        for target in ("events",):  # the one kind of row other reports refer to
+            keys = set(self._rows(change, target, {"source_id": {source_id}})["event_id"])
+            if not keys:
+                continue
+            for name, resource in descriptor.resources.items():
+                for own, ref_table, _ in resource.foreign_keys:
+                    if ref_table != target or "source_id" not in resource.field_names:
+                        continue
+                    rows = self._rows(change, name, {own: keys})
+                    live = rows[~rows["source_id"].isin(withdrawn | {source_id})]
+                    if not live.empty:
+                        first = live.iloc[0]
+                        raise ConflictError(
+                            f"report {source_id!r} cannot be withdrawn: {resource.path} "
+                            f"row {first.get(resource.primary_key[0], '')!r} of report "
+                            f"{first['source_id']!r} refers to its {target[:-1]} "
+                            f"{first[own]!r}; withdraw {first['source_id']!r} first"
+                        )
+
+
+def _one(rows: Sequence[Row], table: str) -> Row:
+    if len(rows) != 1:
+        raise ValueError(f"a new report has exactly one row in {table}, not {len(rows)}")
+    return rows[0]
+
+
+def _next_version(changes: pd.DataFrame) -> int:
+    versions = pd.to_numeric(changes["version"], errors="coerce")
+    return int(versions.max()) + 1 if len(versions) and versions.notna().any() else 1
+
+
+def change_row(
+    version: int,
+    actor: str | None,
+    action: str,
+    source_id: str,
+    figures: Sequence[str],
+    note: str = "",
+) -> pd.DataFrame:
+    at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return pd.DataFrame(
+        [
+            {
+                "version": str(version),
+                "at": at,
+                "actor": actor or default_actor(),
+                "action": action,
+                "source_id": source_id,
+                "figure_ids": "|".join(figures),
+                "note": note,
+            }
+        ]
+    )
+
+
+def default_actor() -> str:
+    """Who changes the data from the command line: the operating-system user."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return "unknown"
+
+
+def _drop_stored(
+    descriptor: Descriptor, new: dict[str, pd.DataFrame], stored: Mapping[str, pd.DataFrame]
+) -> tuple[dict[str, pd.DataFrame], tuple[str, ...]]:
+    """The new rows minus those stored already, identical; and the figure ids so dropped.
+
+    A row whose key is stored with other values is a conflict: the change would silently
+    rewrite what the store said, so it is refused, naming the first column that differs.
+    A figure's industries count as part of the figure.
+    """
+    kept: dict[str, pd.DataFrame] = {}
+    unchanged: tuple[str, ...] = ()
+    for name, rows in new.items():
+        resource = descriptor.resources[name]
+        key = list(resource.primary_key)
+        existing = stored.get(name)
+        if existing is None or existing.empty or not key:
+            kept[name] = rows
+            continue
+        index = existing.set_index(key)
+        present = []
+        for _, row in rows.iterrows():
+            at = tuple(row[k] for k in key)
+            at = at[0] if len(key) == 1 else at
+            if at not in index.index:
+                present.append(False)
+                continue
+            old = index.loc[at]
+            differ = [c for c in index.columns if str(old[c]) != row[c]]
+            if differ:
+                shown = at if isinstance(at, str) else ", ".join(at)
+                raise ConflictError(
+                    f"{resource.path}: {'+'.join(key)} {shown!r} is already stored with a "
+                    f"different {differ[0]} ({old[differ[0]]!r}, not {row[differ[0]]!r}); "
+                    "give the new row its own id"
+                )
+            present.append(True)
+        mask = pd.Series(present, index=rows.index, dtype=bool)
+        if name == "figures":
+            unchanged = tuple(rows["figure_id"][mask])
+        if (~mask).any():
+            kept[name] = rows[~mask].reset_index(drop=True)
+    _check_stored_industries(new, stored, unchanged)
+    return kept, unchanged
+
+
+def _check_stored_industries(
+    new: Mapping[str, pd.DataFrame], stored: Mapping[str, pd.DataFrame], figures: Sequence[str]
+) -> None:
+    """A figure stored already keeps exactly its industries: adding one would change it."""
+    links, old = new.get("figure_industries"), stored.get("figure_industries")
+    if not figures or links is None or old is None:
+        return
+    for figure in figures:
+        mine = set(as_objects(links["industry"][links["figure_id"] == figure]))
+        theirs = set(as_objects(old["industry"][old["figure_id"] == figure]))
+        if mine != theirs:
+            raise ConflictError(
+                f"figure_industries.csv: figure {figure!r} is already stored with the "
+                f"industries {'|'.join(sorted(theirs))!r}, not {'|'.join(sorted(mine))!r}; "
+                "give the new figure its own id"
+            )
