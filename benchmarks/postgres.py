@@ -108,7 +108,17 @@ def postgres_cluster(directory: Path | None = None) -> Iterator[Cluster]:
     log = root / "server.log"
     subprocess.run(
         _as_owner(
-            [str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "start"]
+            [
+                str(binaries / "pg_ctl"),
+                "start",
+                "-w",
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(log),
+            ]
         ),
         check=True,
         capture_output=True,

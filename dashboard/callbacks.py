@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from functools import lru_cache
 from typing import Any
 
-import plotly.graph_objects as go
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboard import charts, panels
+from dashboard import panels
+from dashboard.charts import CHARTS
 from dashboard.i18n import TEXT, t
 from dashboard.layout import (
     FILTER_IDS,
@@ -25,11 +24,11 @@ from dashboard.layout import (
     period_bounds,
     searched_on_server,
 )
+from dashboard.live import LiveData
 from dashboard.urlstate import Notice, ViewState, parse_query, to_query
 from metrics import Dataset
 from metrics.export import write_workbook
-from metrics.present import LANGS, names
-from metrics.query import Filters
+from metrics.present import names
 
 
 def transition(
@@ -106,27 +105,9 @@ def notice_children(notices: list[Notice], lang: str) -> list:
     ]
 
 
-CHARTS = ("chart-sales", "chart-timeline", "chart-targets", "chart-companies", "chart-map")
-CACHE_SIZE = 256  # answers per worker and kind; a chart is tens of kilobytes at most
-
-
-def draw_chart(
-    dataset: Dataset, chart: str, filters: Filters, lang: str, map_metric: str
-) -> go.Figure:
-    """The figure of the chart whose component id is ``chart``."""
-    if chart == "chart-sales":
-        return charts.sales_by_city_industry(dataset, filters, lang)
-    if chart == "chart-timeline":
-        return charts.event_timeline(dataset, filters, lang)
-    if chart == "chart-targets":
-        return charts.targets_against_scale(dataset, filters, lang)
-    if chart == "chart-companies":
-        return charts.companies_by_city(dataset, filters, lang)
-    return charts.city_map(dataset, filters, map_metric, lang)
-
-
-def register(app: Dash, dataset: Dataset) -> None:
-    """Attach every callback of the page to ``app``."""
+def register(app: Dash, live: LiveData) -> None:
+    """Attach every callback of the page to ``app``; each answers from ``live.current``, read
+    once, so from one version of the dataset."""
     control_outputs = [Output(f"f-{name}", "value") for name in FILTER_IDS] + [
         Output("f-period", "value"),
         Output("map-metric", "value"),
@@ -155,6 +136,7 @@ def register(app: Dash, dataset: Dataset) -> None:
         State("state", "data"),
     )
     def sync_state(search, *args):
+        dataset = live.current.dataset
         n = len(FILTER_IDS)
         filter_values, (period, map_metric, q) = args[:n], args[n : n + 3]
         sales_click, companies_click, map_click, active_cell = args[n + 6 : n + 10]
@@ -195,6 +177,18 @@ def register(app: Dash, dataset: Dataset) -> None:
             not notices,
         )
 
+    # A page open when a new version arrives follows it: every few seconds it asks which
+    # version this server has, and everything drawn from the data is drawn again when the
+    # answer is newer than what the page shows.
+    @app.callback(
+        Output("version", "data"),
+        Input("tick", "n_intervals"),
+        State("version", "data"),
+    )
+    def follow_version(_, shown):
+        version = live.current.version
+        return version if shown is None or version > shown else no_update
+
     @app.callback(
         Output({"type": "text", "key": ALL}, "children"),
         Output("root", "lang"),
@@ -202,15 +196,18 @@ def register(app: Dash, dataset: Dataset) -> None:
         Output("search", "placeholder"),
         Output("footer", "children"),
         Input("state", "data"),
+        Input("version", "data"),
         State({"type": "text", "key": ALL}, "id"),
     )
-    def render_text(data, ids):
+    def render_text(data, _, ids):
+        dataset = live.current.dataset
         state = ViewState.from_dict(data)
         lang = state.lang
         footer = t(
             "footer",
             lang,
             version=dataset.version,
+            package=dataset.package_version,
             figures=len(dataset.figures),
             sources=len(dataset.sources),
         )
@@ -227,8 +224,10 @@ def register(app: Dash, dataset: Dataset) -> None:
         *[Output(f"f-{name}", "placeholder") for name in FILTER_IDS],
         Output("map-metric", "options"),
         Input("state", "data"),
+        Input("version", "data"),
     )
-    def render_options(data):
+    def render_options(data, _):
+        dataset = live.current.dataset
         state = ViewState.from_dict(data)
         lang = state.lang
         labelled = [
@@ -241,6 +240,7 @@ def register(app: Dash, dataset: Dataset) -> None:
             )
             for name in FILTER_IDS
         ]
+        searched = searched_on_server(dataset)
         placeholders = [
             t("all_search", lang, n=len(names(dataset, OPTION_TABLES[name], lang)))
             if name in searched
@@ -249,8 +249,9 @@ def register(app: Dash, dataset: Dataset) -> None:
         ]
         return (*labelled, *placeholders, options(dataset, "metrics", lang))
 
-    searched = searched_on_server(dataset)
-    for name in searched:
+    # Every filter can grow past what a page is sent as the data grows: each searches on the
+    # server when its list is too long to send (and leaves the search to the page otherwise).
+    for name in FILTER_IDS:
 
         @app.callback(
             Output(f"f-{name}", "options", allow_duplicate=True),
@@ -261,6 +262,9 @@ def register(app: Dash, dataset: Dataset) -> None:
         )
         def search_options(search, chosen, data, name=name):
             """The options matching what the user types, and the chosen ones."""
+            dataset = live.current.dataset
+            if name not in searched_on_server(dataset):
+                return no_update
             lang = ViewState.from_dict(data).lang
             return options(
                 dataset,
@@ -271,41 +275,32 @@ def register(app: Dash, dataset: Dataset) -> None:
                 limit=OPTIONS_SHOWN,
             )
 
-    metrics = set(dataset.tables["metrics"]["metric"].astype(str))
-
-    # Each worker keeps its latest answers: the default view and popular filters are asked for
-    # again and again, and the dataset never changes while the app runs.
-    @lru_cache(maxsize=CACHE_SIZE)
-    def summary(filters: Filters, lang: str) -> list:
-        return panels.kpi_cards(dataset, filters, lang)
-
-    @lru_cache(maxsize=CACHE_SIZE)
-    def figure(chart: str, filters: Filters, lang: str, map_metric: str) -> go.Figure:
-        return draw_chart(dataset, chart, filters, lang, map_metric)
-
     @app.callback(
-        Output("kpis", "children"), Output("active-filters", "children"), Input("state", "data")
+        Output("kpis", "children"),
+        Output("active-filters", "children"),
+        Input("state", "data"),
+        Input("version", "data"),
     )
-    def render_summary(data):
+    def render_summary(data, _):
+        served = live.current
         state = ViewState.from_dict(data)
-        return summary(state.filters(), state.lang), panels.active_filters(dataset, state)
+        return (
+            served.summary(state.filters(), state.lang),
+            panels.active_filters(served.dataset, state),
+        )
 
     # One callback per chart: the browser asks for them at once, so workers draw them in
     # parallel and each chart appears as soon as it is ready.
     for chart in CHARTS:
 
-        @app.callback(Output(chart, "figure"), Input("state", "data"))
-        def render_chart(data, chart=chart):
+        @app.callback(Output(chart, "figure"), Input("state", "data"), Input("version", "data"))
+        def render_chart(data, _, chart=chart):
+            served = live.current
             state = ViewState.from_dict(data)
             metric = state.map_metric if chart == "chart-map" else ""
-            if metric and metric not in metrics:  # a tampered store, not the page's own
+            if metric and metric not in served.metrics:  # a tampered store, not the page's own
                 metric = ViewState().map_metric
-            return figure(chart, state.filters(), state.lang, metric)
-
-    for lang in LANGS:  # the first visitor of each language gets the default view at once
-        summary(Filters(), lang)
-        for chart in CHARTS:
-            figure(chart, Filters(), lang, ViewState().map_metric if chart == "chart-map" else "")
+            return served.figure(chart, state.filters(), state.lang, metric)
 
     @app.callback(
         Output("table", "columns"),
@@ -316,13 +311,14 @@ def register(app: Dash, dataset: Dataset) -> None:
         Output("empty", "children"),
         Output("empty", "hidden"),
         Input("state", "data"),
+        Input("version", "data"),
         Input("table", "page_current"),
         Input("table", "sort_by"),
     )
-    def render_table(data, page, sort_by):
+    def render_table(data, _, page, sort_by):
         state = ViewState.from_dict(data)
         page = 0 if ctx.triggered_id == "state" else page  # a new view starts on its first page
-        result = panels.table_page(dataset, state, page, sort_by)
+        result = panels.table_page(live.current.dataset, state, page, sort_by)
         selected = (
             [{"if": {"filter_query": f'{{id}} = "{state.figure}"'}, "backgroundColor": "#fff3c4"}]
             if state.figure
@@ -349,9 +345,11 @@ def register(app: Dash, dataset: Dataset) -> None:
             return no_update
         state = ViewState.from_dict(data)
         buffer = io.BytesIO()
-        summary = write_workbook(dataset, state.filters(), state.lang, buffer)
+        summary = write_workbook(live.current.dataset, state.filters(), state.lang, buffer)
         return dcc.send_bytes(buffer.getvalue(), summary.filename)
 
-    @app.callback(Output("source-body", "children"), Input("state", "data"))
-    def render_source(data):
-        return panels.source_panel(dataset, ViewState.from_dict(data))
+    @app.callback(
+        Output("source-body", "children"), Input("state", "data"), Input("version", "data")
+    )
+    def render_source(data, _):
+        return panels.source_panel(live.current.dataset, ViewState.from_dict(data))

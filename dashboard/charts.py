@@ -490,3 +490,22 @@ def city_map(dataset: Dataset, filters: Filters, metric: str, lang: str) -> go.F
         _say_empty(fig, lang, y=0.95)
     notes = [t("map_note", lang)] + ([] if labelled else [t("map_hover", lang, n=len(rows))])
     return _base(fig, dataset, lang, title, result.source_ids, notes)
+
+
+CHARTS = {
+    "chart-sales": sales_by_city_industry,
+    "chart-timeline": event_timeline,
+    "chart-targets": targets_against_scale,
+    "chart-companies": companies_by_city,
+    "chart-map": city_map,
+}
+"""Each chart of the page: its component id and the function that draws it."""
+
+
+def draw_chart(
+    dataset: Dataset, chart: str, filters: Filters, lang: str, map_metric: str
+) -> go.Figure:
+    """The figure of the chart whose component id is ``chart``; only the map takes a metric."""
+    if chart == "chart-map":
+        return city_map(dataset, filters, map_metric, lang)
+    return CHARTS[chart](dataset, filters, lang)

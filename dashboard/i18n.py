@@ -112,7 +112,8 @@ TEXT: dict[str, dict[str, str]] = {
         "notice_bad_figure": "数据编号 “{value}” 不存在",
         "notice_period_order": "起始时间晚于结束时间，已忽略时间筛选",
         "download_png": "保存为 PNG",
-        "footer": "数据版本 {version} · {figures} 项数据 · {sources} 份报道 · 数据许可 CC BY 4.0",
+        "footer": "数据版本 {version}（数据包 {package}）· {figures} 项数据 · {sources} 份报道 · "
+        "数据许可 CC BY 4.0",
     },
     "en": {
         "title": "Regional digital-economy metrics",
@@ -226,8 +227,8 @@ TEXT: dict[str, dict[str, str]] = {
         "notice_bad_figure": "figure “{value}” does not exist",
         "notice_period_order": "the start is after the end; the period filter is ignored",
         "download_png": "Save as PNG",
-        "footer": "Dataset version {version} · {figures} figures · {sources} reports · "
-        "data licence CC BY 4.0",
+        "footer": "Dataset version {version} (data package {package}) · {figures} figures · "
+        "{sources} reports · data licence CC BY 4.0",
     },
 }
 

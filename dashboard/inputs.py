@@ -117,6 +117,14 @@ def _text_id(value: Any) -> bool:
     )
 
 
+def _withdrawn_keys(dataset: Dataset, table: str) -> frozenset[str]:
+    rows = dataset.withdrawn.get(table)
+    if rows is None:
+        return frozenset()
+    key = dataset.descriptor.resources[table].primary_key[0]
+    return frozenset(rows[key].astype(str))
+
+
 def _dependency(component_id: str | dict, prop: str) -> str:
     """The dependency as Dash names it: ``'{"key":["ALL"],"type":"text"}.id'``."""
     return f"{Input(component_id, prop).component_id_str()}.{prop}"
@@ -124,8 +132,11 @@ def _dependency(component_id: str | dict, prop: str) -> str:
 
 def input_checks(dataset: Dataset) -> dict[str, Check]:
     """The check of every input and state of the page's callbacks, for ``dataset``."""
+    # What this version offers, and what withdrawn reports offered: a page made for an
+    # earlier version may still send those, and gets an empty view rather than an error.
     known = {
         name: frozenset(o["value"] for o in options(dataset, OPTION_TABLES[name], "zh"))
+        | _withdrawn_keys(dataset, OPTION_TABLES[name])
         for name in FILTER_IDS
     }
     metrics = frozenset(o["value"] for o in options(dataset, "metrics", "zh"))
@@ -146,7 +157,7 @@ def input_checks(dataset: Dataset) -> dict[str, Check]:
         "url.search": _optional(_text(4 * MAX_QUERY_LENGTH)),
         **{f"f-{name}.value": _optional(_some_of(known[name])) for name in FILTER_IDS},
         **{f"f-{name}.search_value": _optional(_text(MAX_TEXT)) for name in FILTER_IDS},
-        "f-period.value": _optional(_years(*period_bounds(dataset))),
+        "f-period.value": _optional(_years(*period_bounds(dataset, withdrawn=True))),
         "map-metric.value": _optional(_one_of(metrics)),
         "search.value": _optional(_text(MAX_QUERY_LENGTH)),  # the callback keeps 200
         "lang-toggle.n_clicks": clicks,
@@ -156,6 +167,8 @@ def input_checks(dataset: Dataset) -> dict[str, Check]:
         "table.active_cell": _optional(_cell),
         "table.page_current": _count,
         "table.sort_by": _optional(_sort_by),
+        "tick.n_intervals": clicks,
+        "version.data": clicks,
         "state.data": _optional(view),
         _dependency({"type": "figure-link", "figure": ALL}, "n_clicks"): clicks,
         _dependency({"type": "text", "key": ALL}, "id"): _text_id,

@@ -16,6 +16,9 @@ from metrics.present import FILTER_TABLES, names
 OPTION_TABLES = dict(FILTER_TABLES)
 
 
+VERSION_POLL_MS = 10_000
+"""How often an open page asks whether the server has a newer dataset version."""
+
 OPTIONS_SHOWN = 400
 """A dropdown sends at most this many options; a longer list (thousands of campaigns at national
 scale) is searched on the server as the user types. Every city (338) still fits."""
@@ -53,7 +56,6 @@ def searched_on_server(dataset: Dataset) -> list[str]:
     ]
 
 
-GRAPH_IDS = ("chart-sales", "chart-timeline", "chart-targets", "chart-companies", "chart-map")
 FILTER_IDS = tuple(OPTION_TABLES)
 
 
@@ -74,12 +76,15 @@ def _graph(graph_id: str) -> dcc.Graph:
     )
 
 
-def period_bounds(dataset: Dataset) -> tuple[int, int]:
-    """The years the figures and events span: the range of the period slider."""
-    figures, events = dataset.tables["figures"], dataset.tables["events"]
-    first = min(figures["period_start"].min(), events["start"].min())
-    last = max(figures["period_end"].max(), events["end"].max())
-    return int(first.year), int(last.year)
+def period_bounds(dataset: Dataset, *, withdrawn: bool = False) -> tuple[int, int]:
+    """The years the figures and events span: the range of the period slider. With
+    ``withdrawn``, the years of withdrawn reports' rows too: what a page made for an earlier
+    version may still send."""
+    parts = [("figures", "period_start", "period_end"), ("events", "start", "end")]
+    tables = [dataset.tables] + ([dataset.withdrawn] if withdrawn else [])
+    starts = [t[name][a].min() for t in tables for name, a, _ in parts if name in t]
+    ends = [t[name][b].max() for t in tables for name, _, b in parts if name in t]
+    return int(min(starts).year), int(max(ends).year)
 
 
 def build_layout(dataset: Dataset) -> html.Div:
@@ -121,6 +126,9 @@ def build_layout(dataset: Dataset) -> html.Div:
         [
             dcc.Location(id="url", refresh=False),
             dcc.Store(id="state"),
+            # The dataset version the page shows, and the clock that asks for a newer one.
+            dcc.Store(id="version"),
+            dcc.Interval(id="tick", interval=VERSION_POLL_MS),
             html.Header(
                 [
                     html.Div([_text("title", html.H1), _text("subtitle", html.P)]),

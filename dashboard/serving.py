@@ -50,12 +50,13 @@ class BadCallbackRequest(Exception):
     in terms of the callback's declaration, never by repeating the request."""
 
 
-def install(app: Dash, checks: Mapping[str, Check]) -> None:
+def install(app: Dash, checks: Callable[[], Mapping[str, Check]]) -> None:
     """Harden ``app``'s server: call after every callback is registered.
 
-    ``checks`` maps a callback dependency as Dash writes it (``"f-city.value"``,
-    ``'{"key":["ALL"],"type":"text"}.id'``) to the check of its values; a dependency without
-    one accepts any value (within the request size limit).
+    ``checks()`` maps a callback dependency as Dash writes it (``"f-city.value"``,
+    ``'{"key":["ALL"],"type":"text"}.id'``) to the check of its values, for the dataset
+    version being served; a dependency without one accepts any value (within the request
+    size limit).
     """
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
@@ -76,7 +77,7 @@ def install(app: Dash, checks: Mapping[str, Check]) -> None:
         except (ValueError, RecursionError):  # not UTF-8, not JSON, nested beyond reason
             return _answer(400, "the callback request is not JSON")
         try:
-            check_callback_body(app, body, checks)
+            check_callback_body(app, body, checks())
         except BadCallbackRequest as exc:
             return _answer(400, str(exc))
         return None

@@ -81,11 +81,12 @@ LABELS = {
             "language": "语言",
             "language_value": "中文",
             "version": "数据版本",
+            "version_value": "{version}（数据包 {package}）",
             "validation": "校验状态",
             "validation_value": "已通过全部校验规则（{tables} 张表，{figures} 项数据）",
             "rows": "导出的数据项数",
             "cite": "引用方式",
-            "cite_value": "《区域数字经济指标》数据集 v{version}（CC BY 4.0），"
+            "cite_value": "《区域数字经济指标》数据集第 {version} 版（CC BY 4.0），"
             "据京东云城市合作报道整理；引用单个数字时请注明其来源报道与原文（见“数据”表）。",
             "license": "许可",
             "license_value": "整理数据 CC BY 4.0；报道原文版权归原发布者。",
@@ -142,13 +143,14 @@ LABELS = {
             "language": "Language",
             "language_value": "English",
             "version": "Dataset version",
+            "version_value": "{version} (data package {package})",
             "validation": "Validation",
             "validation_value": "passed every rule ({tables} tables, {figures} figures)",
             "rows": "Figures exported",
             "cite": "How to cite",
-            "cite_value": "Regional digital-economy figures, dataset v{version} (CC BY 4.0), "
-            "curated from JD Cloud city cooperation reports; when citing a figure, name its "
-            "source report and quote (see the Figures sheet).",
+            "cite_value": "Regional digital-economy figures, dataset version {version} "
+            "(CC BY 4.0), curated from JD Cloud city cooperation reports; when citing a "
+            "figure, name its source report and quote (see the Figures sheet).",
             "license": "Licence",
             "license_value": "Curated data CC BY 4.0; report texts belong to their publishers.",
             "columns": "Columns of the Figures sheet",
@@ -681,7 +683,10 @@ def _about_sheet(
         rows.append([rows.text(heading), rows.text(value)])
     entries = [
         (about["language"], about["language_value"]),
-        (about["version"], dataset.version),
+        (
+            about["version"],
+            about["version_value"].format(version=dataset.version, package=dataset.package_version),
+        ),
         (
             about["validation"],
             about["validation_value"].format(

@@ -58,6 +58,7 @@ def test_table_callback_answers_over_http_with_every_chuzhou_figure(gunicorn_url
         "table.data",
         [
             {"id": "state", "property": "data", "value": state},
+            {"id": "version", "property": "data", "value": None},
             {"id": "table", "property": "page_current", "value": 0},
             {"id": "table", "property": "sort_by", "value": []},
         ],
@@ -78,7 +79,10 @@ def test_kpi_callback_in_english_marks_bounds_and_targets(gunicorn_url):
     answer = _post_callback(
         gunicorn_url,
         "kpis.children",
-        [{"id": "state", "property": "data", "value": {"lang": "en"}}],
+        [
+            {"id": "state", "property": "data", "value": {"lang": "en"}},
+            {"id": "version", "property": "data", "value": 2},
+        ],
     )
     text = json.dumps(answer["response"]["kpis"]["children"], ensure_ascii=False)
     assert "CNY 490.7 million" in text  # 1.3572亿 + 3.55亿, the shared figure once

@@ -247,7 +247,7 @@ def test_a_bug_in_a_callback_is_a_logged_500_without_details(caplog):
     def broken(value):
         raise RuntimeError(f"cannot handle {value}")
 
-    serving.install(tiny, {})
+    serving.install(tiny, dict)
     body = {
         "output": "out.children",
         "outputs": {"id": "out", "property": "children"},

@@ -81,7 +81,7 @@ def test_cards_count_every_figure_while_linking_a_few(synthetic_dataset):
 
 @pytest.mark.parametrize("chart", ["chart-sales", "chart-targets", "chart-map"])
 def test_a_chart_names_how_many_reports_it_draws_from(synthetic_dataset, chart):
-    from dashboard.callbacks import draw_chart
+    from dashboard.charts import draw_chart
 
     fig = draw_chart(synthetic_dataset, chart, Filters(), "zh", "campaign_sales")
     assert "份报道" in notes(fig)
