@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8050
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test system-deps lint validate screenshot bench clean
+.PHONY: run test test-fast system-deps lint validate screenshot bench clean
 
 # The stamp files make reinstalls happen only when a requirements file changes.
 $(VENV)/.runtime: requirements.txt constraints.txt
@@ -23,11 +23,11 @@ run: $(VENV)/.runtime
 	$(BIN)/python -m metrics validate
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python app.py
 
-## serve: production: gunicorn (gunicorn.conf.py) on $(HOST):$(PORT); WORKERS=n (default 2×cores+1, at most 8)
+## serve: production: nginx (deploy/nginx.conf) on $(HOST):$(PORT) in front of gunicorn (gunicorn.conf.py); WORKERS=n (default 2×cores+1, at most 8)
 .PHONY: serve
 WORKERS ?=
 serve: $(VENV)/.runtime
-	HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn app:server
+	HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/python deploy/serve.py
 
 ## system-deps: install the Debian packages the browser tests drive (chromium, CJK fonts)
 system-deps:
@@ -38,6 +38,11 @@ test: system-deps $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+## test-fast: while working: ruff and the tests that need no browser and no server (~1 min)
+test-fast: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not browser and not server"
 
 ## lint: ruff, fixing what it can
 lint: $(VENV)/.test
