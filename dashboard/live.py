@@ -109,7 +109,9 @@ class LiveData:
         if stamp in (self.stamp, self._failed):
             return None
         try:
-            dataset = self.store.load()
+            # What was added since the current version, joined to it, where the store only
+            # gained rows (a few seconds at national scale); else read whole.
+            dataset = self.store.refresh(self.current.dataset)
         except MetricsError as exc:
             log.error("a new version of %s cannot be served: %s", self.store.location, exc)
             self._failed = stamp

@@ -14,8 +14,10 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from metrics.changes import check_changes, check_withdrawn_references, split_withdrawn
 from metrics.errors import DataValidationError
@@ -79,7 +81,12 @@ class Dataset:
     texts: dict[str, str]
     descriptor: Descriptor
     withdrawn: dict[str, pd.DataFrame] = field(default_factory=dict)
-    stamp: Hashable = None
+    stamp: Hashable = None  # the store's stamp when it was read (see Store.stamp)
+    origin: Any = None  # what its store needs to find the rows added since (Store.refresh)
+
+    def rows(self, name: str) -> list[pd.DataFrame]:
+        """Every row of table ``name``, live and withdrawn, as the parts they are kept in."""
+        return [t[name] for t in (self.tables, self.withdrawn) if name in t]
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         # dataset.figures, dataset.cities, … : one attribute per resource of the descriptor.
@@ -109,28 +116,55 @@ class Dataset:
         Adds the province, the metric's additivity and target flag, and ``industry``: the
         figure's industries joined by ``|`` in the order of the industries table.
         """
-        figures = self.tables["figures"]
-        order = {name: i for i, name in enumerate(self.tables["industries"]["industry"])}
-        links = self.tables["figure_industries"].astype({"figure_id": str, "industry": str})
-        links = links.assign(order=links["industry"].map(order)).sort_values(
-            ["figure_id", "order"], kind="stable"
-        )
-        # Join each figure's industries without a Python call per figure: one column per
-        # position (a figure has one or two), concatenated as whole columns.
-        links["position"] = links.groupby("figure_id", sort=False).cumcount()
-        wide = links.pivot(index="figure_id", columns="position", values="industry")
-        joined = wide[0]
-        for position in wide.columns[1:]:
-            extra = wide[position]
-            joined = joined.where(extra.isna(), joined + "|" + extra.fillna(""))
-        cities = self.tables["cities"].set_index("city")
-        metrics = self.tables["metrics"].set_index("metric")
-        view = figures.copy()
-        view["province"] = view["city"].astype(str).map(cities["province"]).astype("category")
-        view["industry"] = view["figure_id"].map(joined)
-        view["is_target"] = view["metric"].astype(str).map(metrics["is_target"]).astype(bool)
-        view["additive"] = view["metric"].astype(str).map(metrics["additive"]).astype(bool)
-        return view
+        return figure_view_of(self.tables, self.tables["figures"])
+
+
+def figure_view_of(tables: dict[str, pd.DataFrame], figures: pd.DataFrame) -> pd.DataFrame:
+    """The view (see :attr:`Dataset.figure_view`) of ``figures``, some or all of ``tables``'."""
+    order = {name: i for i, name in enumerate(tables["industries"]["industry"])}
+    links = tables["figure_industries"]
+    if len(figures) < len(tables["figures"]):  # a few new figures: only their links
+        links = links[links["figure_id"].isin(figures["figure_id"])]
+    links = links.astype({"figure_id": str, "industry": str})
+    links = links.assign(order=links["industry"].map(order)).sort_values(
+        ["figure_id", "order"], kind="stable"
+    )
+    # Join each figure's industries without a Python call per figure: one column per
+    # position (a figure has one or two), concatenated as whole columns.
+    links["position"] = links.groupby("figure_id", sort=False).cumcount()
+    wide = links.pivot(index="figure_id", columns="position", values="industry")
+    joined = wide[0]
+    for position in wide.columns[1:]:
+        extra = wide[position]
+        joined = joined.where(extra.isna(), joined + "|" + extra.fillna(""))
+    cities = tables["cities"].set_index("city")
+    metrics = tables["metrics"].set_index("metric")
+    view = figures.copy()
+    view["province"] = view["city"].astype(str).map(cities["province"]).astype("category")
+    view["industry"] = view["figure_id"].map(joined)
+    view["is_target"] = view["metric"].astype(str).map(metrics["is_target"]).astype(bool)
+    view["additive"] = view["metric"].astype(str).map(metrics["additive"]).astype(bool)
+    return view
+
+
+def concat_rows(first: pd.DataFrame, more: pd.DataFrame) -> pd.DataFrame:
+    """``first`` then ``more`` (same columns), typed as one load of both would type them: a
+    categorical column's categories are the sorted union of both (a plain ``concat`` would
+    turn it into text)."""
+    if more.empty:
+        return first
+    columns = {}
+    for column in first.columns:
+        a, b = first[column], more[column]
+        if isinstance(a.dtype, pd.CategoricalDtype) or isinstance(b.dtype, pd.CategoricalDtype):
+            values = union_categoricals(
+                [a.astype("category"), b.astype("category")], sort_categories=True
+            )
+            columns[column] = pd.Series(values, copy=False)
+        else:
+            columns[column] = pd.concat([a, b], ignore_index=True)
+    index = first.index.append(more.index)
+    return pd.DataFrame({c: v.set_axis(index) for c, v in columns.items()}, copy=False)
 
 
 def check_dataset(
@@ -140,6 +174,7 @@ def check_dataset(
     read_report: ReadReport,
     problems: ProblemList | None = None,
     stamp: Hashable = None,
+    origin: Any = None,
 ) -> Dataset:
     """Check a package's tables, read as text, by every rule, and type them; ``stamp`` says which
     state of its store they were read from (see ``Store.stamp``)."""
@@ -175,6 +210,7 @@ def check_dataset(
         descriptor=descriptor,
         withdrawn=withdrawn,
         stamp=stamp,
+        origin=origin,
     )
 
 

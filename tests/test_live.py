@@ -141,6 +141,7 @@ def break_store(store: Store) -> None:
     assert isinstance(store, PostgresStore)
     import psycopg
 
+    before = store.stamp()
     with psycopg.connect(store.url) as connection:
         connection.execute(
             "UPDATE figures SET quote = replace(quote, '3.55', '3.56'), raw = '3.56亿元', "
@@ -151,6 +152,11 @@ def break_store(store: Store) -> None:
             "INSERT INTO changes (version, at, actor, action, note) "
             "VALUES (4, now(), 'dba', 'import', 'fixed by hand')"
         )
+    # The server counts the update in its statistics once that session has ended.
+    deadline = time.monotonic() + 10
+    while store.stamp()[2] == before[2]:
+        assert time.monotonic() < deadline, "the update never showed in the statistics"
+        time.sleep(0.05)
 
 
 def post_callback(target, part: str, inputs: list, state: list | None = None) -> dict:

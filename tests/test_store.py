@@ -298,3 +298,42 @@ def test_rows_are_found_by_their_first_field_in_the_bytes(tmp_path, monkeypatch)
         count, rows = first_column_matches(path, {"f0", "f150", "f299", "f1000", "f7"})
         assert count == 300
         assert rows.tolist() == [1, 8, 151, 300]
+
+
+# --- refreshing a loaded dataset -----------------------------------------------------------------
+
+
+def same_dataset(a: metrics.Dataset, b: metrics.Dataset) -> None:
+    assert (a.version, a.texts.keys()) == (b.version, b.texts.keys())
+    for part in ("tables", "withdrawn"):
+        left, right = getattr(a, part), getattr(b, part)
+        assert set(left) == set(right), part
+        for name in left:
+            pd.testing.assert_frame_equal(left[name], right[name], obj=f"{part}.{name}")
+    pd.testing.assert_frame_equal(a.figure_view, b.figure_view, obj="figure_view")
+
+
+def test_a_refresh_gives_what_a_full_load_gives(store, tmp_path):
+    previous = store.load()
+    previous.figure_view  # noqa: B018  (made, so that the refresh extends it)
+    add_anhui(store, tmp_path)
+    refreshed = store.refresh(previous)
+    same_dataset(refreshed, store.load())
+    assert "figure_view" in refreshed.__dict__  # extended, not made again
+    store.withdraw(SOURCE, "a duplicate")
+    again = store.refresh(refreshed)
+    same_dataset(again, store.load())
+    assert again.version == 4 and len(again.withdrawn["figures"]) == 2
+
+
+def test_a_refresh_after_a_change_around_the_store_reads_it_whole(store, tmp_path, monkeypatch):
+    from .test_live import break_store
+
+    previous = store.load()
+    break_store(store)
+    loads = []
+    real = type(store).load
+    monkeypatch.setattr(type(store), "load", lambda self: loads.append(1) or real(self))
+    with pytest.raises(metrics.DataValidationError, match="not found verbatim"):
+        store.refresh(previous)
+    assert loads == [1]

@@ -98,8 +98,20 @@ def check_new_rows(
     rows per table (to number the new rows); ``read_report`` reads a report by its path, the
     new report included.
     """
-    frames, problems = typed(descriptor, new, {n: counts.get(n, 0) + 1 for n in new})
     refs, _ = typed(descriptor, stored, {})  # stored rows were valid when they were stored
+    return check_rows(descriptor, new, refs, counts, read_report)[0]
+
+
+def check_rows(
+    descriptor: Descriptor,
+    new: Mapping[str, pd.DataFrame],
+    refs: dict[str, pd.DataFrame],
+    counts: Mapping[str, int],
+    read_report: ReadReport,
+) -> tuple[ProblemList, dict[str, pd.DataFrame]]:
+    """The problems of new rows (text) against typed stored rows ``refs``, and the new rows
+    typed and numbered as they are in the store (see :func:`check_new_rows`)."""
+    frames, problems = typed(descriptor, new, {n: counts.get(n, 0) + 1 for n in new})
     tables = Tables(frames, {n: r.path for n, r in descriptor.resources.items()}, refs)
     _check_repeated_keys(descriptor, tables, problems)
     check_foreign_keys(descriptor, tables, problems)
@@ -109,7 +121,7 @@ def check_new_rows(
         rule(tables, problems)
     check_changes(tables, problems)
     check_withdrawn_references(descriptor, tables, problems)
-    return problems
+    return problems, frames
 
 
 def _check_repeated_keys(descriptor: Descriptor, tables: Tables, problems: ProblemList) -> None:

@@ -27,14 +27,17 @@ import contextlib
 import csv
 import errno
 import fcntl
+import io
 import json
 import os
 import shutil
 import tempfile
 import time
+import zlib
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -83,11 +86,52 @@ class FolderStore(Store):
                 name: read_text_table(self.directory / resource.path, resource.path, problems)
                 for name, resource in descriptor.resources.items()
             }
+            origin = self._origin(descriptor)
             stamp = self.stamp()
-        dataset = check_dataset(
-            self.location, descriptor, text, self._read_report, problems, stamp=stamp
+        return check_dataset(
+            self.location, descriptor, text, self._read_report, problems, stamp, origin
         )
-        return dataset
+
+    def _origin(self, descriptor: Descriptor) -> dict[str, tuple[int, int]]:
+        """Each table file's length and checksum: the rows added later are the bytes after
+        that length, if the bytes before it are still the same."""
+        origin = {}
+        for resource in descriptor.resources.values():
+            path = self.directory / resource.path
+            origin[resource.path] = (_size(path), _checksum(path, _size(path)))
+        return origin
+
+    def _added_since(
+        self, previous: Dataset
+    ) -> tuple[dict[str, pd.DataFrame], dict[str, bytes], Hashable, Any] | None:
+        if not isinstance(previous.origin, dict) or not self.directory.is_dir():
+            return None
+        problems = ProblemList()
+        with self._lock(exclusive=False):
+            try:
+                descriptor = read_descriptor(self.directory / "datapackage.json")
+            except DataValidationError:
+                return None
+            if descriptor.text != previous.descriptor.text:
+                return None
+            added: dict[str, pd.DataFrame] = {}
+            for name, resource in descriptor.resources.items():
+                path = self.directory / resource.path
+                length, checksum = previous.origin.get(resource.path, (-1, 0))
+                if _size(path) < length or _checksum(path, length) != checksum:
+                    return None  # not only appended to: a hand edit, a restored copy
+                with path.open("rb") as f:
+                    header = f.readline()
+                    f.seek(length)
+                    more = f.read()
+                frame = read_text_table(io.BytesIO(header + more), resource.path, problems)
+                if frame is None:
+                    return None
+                added[name] = frame
+            reports = {path: self._read_report(path) for path in added["sources"]["path"]}
+            origin = self._origin(descriptor)
+            stamp = self.stamp()
+        return added, reports, stamp, origin
 
     def stamp(self) -> Hashable:
         """Size and modification time of every file of the package: an add appends to the
@@ -389,6 +433,17 @@ def _matches(frame: pd.DataFrame, where: Where) -> np.ndarray:
     for column, values in where.items():
         mask |= frame[column].isin(list(values)).to_numpy()
     return mask
+
+
+def _checksum(path: Path, length: int) -> int:
+    """CRC-32 of the first ``length`` bytes of ``path`` (a million figures: a tenth of a
+    second), read a chunk at a time."""
+    checksum, left = 0, length
+    with path.open("rb") as f:
+        while left > 0 and (chunk := f.read(min(_CHUNK, left))):
+            checksum = zlib.crc32(chunk, checksum)
+            left -= len(chunk)
+    return checksum
 
 
 def _size(path: Path) -> int:

@@ -133,10 +133,57 @@ class PostgresStore(Store):
         with self._connect(read_only=True) as connection:
             descriptor = self._descriptor(connection)
             text, reports = self._read_all(connection, descriptor, problems)
-            stamp = self._version(connection)
+            stamp, origin = self._stamp(connection), self._origin(connection, descriptor)
         return check_dataset(
-            self.location, descriptor, text, _reader(reports), problems, stamp=stamp
+            self.location, descriptor, text, _reader(reports), problems, stamp, origin
         )
+
+    def _origin(self, connection: psycopg.Connection[Any], descriptor: Descriptor) -> dict:
+        """The last row number (``seq``) and row count of each table: rows added later are
+        those numbered after it, if the count says none went away."""
+        tables = {}
+        for name in descriptor.resources:
+            row = connection.execute(
+                sql.SQL("SELECT coalesce(max(seq), 0), count(*) FROM {}").format(
+                    sql.Identifier(name)
+                )
+            ).fetchone()
+            assert row is not None
+            tables[name] = (int(row[0]), int(row[1]))
+        return {"tables": tables, "stamp": self._stamp(connection)}
+
+    def _added_since(
+        self, previous: Dataset
+    ) -> tuple[dict[str, pd.DataFrame], dict[str, bytes], Hashable, Any] | None:
+        if not isinstance(previous.origin, dict):
+            return None
+        problems = ProblemList()
+        with self._connect(read_only=True) as connection:
+            descriptor = self._descriptor(connection)
+            stamp = self._stamp(connection)
+            before = previous.origin["stamp"]
+            # Rows updated or deleted since (by hand, around the store) mean a full load.
+            if descriptor.text != previous.descriptor.text or stamp[2:] != before[2:]:
+                return None
+            origin = self._origin(connection, descriptor)
+            added = {}
+            for name, resource in descriptor.resources.items():
+                last, count = previous.origin["tables"][name]
+                now_last, now_count = origin["tables"][name]
+                if now_last < last or now_count < count:
+                    return None
+                frame = self._copy_out(connection, resource, problems, after=last)
+                if frame is None or len(frame) != now_count - count:
+                    return None
+                added[name] = frame
+            paths = list(added["sources"]["path"])
+            reports = {
+                path: bytes(content)
+                for path, content in connection.execute(
+                    "SELECT path, content FROM reports WHERE path = ANY(%s)", [paths]
+                )
+            }
+        return added, reports, stamp, origin
 
     def _read_all(
         self, connection: psycopg.Connection[Any], descriptor: Descriptor, problems: ProblemList
@@ -153,9 +200,19 @@ class PostgresStore(Store):
         return text, reports
 
     def stamp(self) -> Hashable:
-        """The dataset version: every change through a store adds a row to the change log."""
+        """The dataset version, and how many rows were ever inserted, updated and deleted in
+        the dataset's tables (PostgreSQL's statistics): a change through a store moves the
+        version, one made around it (by hand, in SQL) the counts."""
         with self._connect(read_only=True) as connection:
-            return self._version(connection)
+            return self._stamp(connection)
+
+    def _stamp(self, connection: psycopg.Connection[Any]) -> tuple[int, int, int, int]:
+        row = connection.execute(
+            "SELECT coalesce(sum(n_tup_ins), 0), coalesce(sum(n_tup_upd), 0), "
+            "coalesce(sum(n_tup_del), 0) FROM pg_stat_user_tables WHERE schemaname = 'public'"
+        ).fetchone()
+        assert row is not None
+        return (self._version(connection), *(int(n) for n in row))
 
     def history(self) -> pd.DataFrame:
         with self._connect(read_only=True) as connection:
@@ -167,11 +224,20 @@ class PostgresStore(Store):
         return int(row[0]) if row else 0
 
     def _copy_out(
-        self, connection: psycopg.Connection[Any], resource: Resource, problems: ProblemList
+        self,
+        connection: psycopg.Connection[Any],
+        resource: Resource,
+        problems: ProblemList,
+        after: int = 0,
     ) -> pd.DataFrame | None:
-        """A table as the CSV text a folder would hold, streamed into the same reader."""
-        query = sql.SQL("COPY (SELECT {} FROM {} ORDER BY seq) TO STDOUT (FORMAT csv, HEADER)")
-        statement = query.format(_select_list(resource), sql.Identifier(resource.name))
+        """A table (its rows numbered after ``after``) as the CSV text a folder would hold,
+        streamed into the same reader."""
+        query = sql.SQL(
+            "COPY (SELECT {} FROM {} WHERE seq > {} ORDER BY seq) TO STDOUT (FORMAT csv, HEADER)"
+        )
+        statement = query.format(
+            _select_list(resource), sql.Identifier(resource.name), sql.Literal(after)
+        )
         with connection.cursor() as cursor, cursor.copy(statement) as copy:
             stream = io.BufferedReader(_CopyStream(copy), buffer_size=2**20)
             return read_text_table(stream, resource.path, problems)
@@ -379,25 +445,33 @@ class PostgresStore(Store):
 
 
 class _CopyStream(io.RawIOBase):
-    """The data of a ``COPY … TO STDOUT`` as a readable binary stream (a row per message)."""
+    """The data of a ``COPY … TO STDOUT`` as a readable binary stream.
+
+    PostgreSQL sends a message per row; each read here fills the caller's buffer with as many
+    rows as fit, so the CSV reader asks a few hundred times for a million rows.
+    """
 
     def __init__(self, copy: psycopg.Copy) -> None:
-        self._copy = copy
-        self._pending = memoryview(b"")
+        self._rows = iter(copy)
+        self._pending = b""
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            chunk = self._copy.read()
-            if not chunk:
-                return 0
-            self._pending = memoryview(chunk)
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
+        view, size, filled = memoryview(buffer).cast("B"), len(buffer), 0
+        pending = self._pending
+        while filled < size:
+            if not pending:
+                pending = next(self._rows, b"")
+                if not pending:
+                    break
+            take = min(size - filled, len(pending))
+            view[filled : filled + take] = pending[:take]
+            filled += take
+            pending = pending[take:]
+        self._pending = pending
+        return filled
 
 
 def _reader(reports: dict[str, bytes]) -> ReadReport:
