@@ -9,7 +9,9 @@ import re
 import pytest
 
 from metrics.cli import build_parser
+from dashboard.live import POLL_VARIABLE
 from metrics.dataset import DATA_DIR_VARIABLE
+from metrics.store import DATABASE_VARIABLE
 from metrics.present import RECORD_COLUMNS
 
 from .conftest import DATA, ROOT
@@ -17,10 +19,18 @@ from .conftest import DATA, ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def _subcommands() -> dict[str, argparse.ArgumentParser]:
-    parser = build_parser()
-    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return dict(action.choices)
+def _subcommands(
+    parser: argparse.ArgumentParser | None = None, prefix: str = ""
+) -> dict[str, argparse.ArgumentParser]:
+    """Every command, nested ones too (``db init``), by how it is typed."""
+    parser = parser or build_parser()
+    commands: dict[str, argparse.ArgumentParser] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                nested = _subcommands(sub, f"{prefix}{name} ")
+                commands.update(nested or {f"{prefix}{name}": sub})
+    return commands
 
 
 @pytest.mark.parametrize("command", sorted(_subcommands()))
@@ -41,8 +51,16 @@ def test_readme_names_every_table_of_the_data_package():
         ), resource["path"]
 
 
-def test_readme_lists_every_output_column_and_the_data_variable():
+def test_readme_lists_every_output_column_and_every_setting():
     for column in RECORD_COLUMNS:
         assert column in README, column
-    assert DATA_DIR_VARIABLE in README
+    for variable in (
+        DATA_DIR_VARIABLE,
+        DATABASE_VARIABLE,
+        POLL_VARIABLE,
+        "HOST",
+        "PORT",
+        "WORKERS",
+    ):
+        assert variable in README, variable
     assert "make run" in README and "make test" in README
