@@ -8,11 +8,11 @@ import re
 
 import pytest
 
-from metrics.cli import build_parser
 from dashboard.live import POLL_VARIABLE
+from metrics.cli import build_parser
 from metrics.dataset import DATA_DIR_VARIABLE
-from metrics.store import DATABASE_VARIABLE
 from metrics.present import RECORD_COLUMNS
+from metrics.store import DATABASE_VARIABLE
 
 from .conftest import DATA, ROOT
 
