@@ -23,14 +23,10 @@ import pandas as pd
 
 from metrics.dataset import DATA_DIR_VARIABLE, Dataset, resolve_data_dir
 from metrics.errors import ConflictError, DataValidationError, QueryError, StoreError
-from metrics.excel import write_table
-from metrics.export import export_file, export_filename
-from metrics.extract import extract_from_dataset, review_frame
 from metrics.merge import ReviewError, add_report, read_report
 from metrics.present import LANGS, figure_records, names
 from metrics.query import Filters, resolve_filters, select_figures
 from metrics.store import DATABASE_VARIABLE, Store, database_url, default_actor, open_store
-from metrics.synth import synthesize
 
 EXIT_INVALID_DATA = 1
 EXIT_USAGE = 2
@@ -266,7 +262,13 @@ def _location(args: argparse.Namespace) -> str:
     return str(resolve_data_dir(getattr(args, "data", None)))
 
 
+# Each command imports what only it needs (openpyxl, the extractor, the generator), so the
+# commands a curator runs often — add, withdraw, validate — start quickly.
+
+
 def _export(dataset: Dataset, filters: Filters, lang: str, output: Path) -> int:
+    from metrics.export import export_file, export_filename
+
     if output.is_dir():
         output = output / export_filename(dataset, filters, lang, dt.date.today())
     elif output.suffix.lower() != ".xlsx":
@@ -282,6 +284,9 @@ def _export(dataset: Dataset, filters: Filters, lang: str, output: Path) -> int:
 
 
 def _extract(dataset: Dataset, args: argparse.Namespace) -> int:
+    from metrics.excel import write_table
+    from metrics.extract import extract_from_dataset, review_frame
+
     report = Path(args.report)
     try:
         text, _ = read_report(report)
@@ -327,6 +332,8 @@ def _print_table(frame: pd.DataFrame) -> None:
 
 
 def _synth(args: argparse.Namespace) -> int:
+    from metrics.synth import synthesize
+
     if args.figures < 1:
         print("error: --figures must be at least 1", file=sys.stderr)
         return EXIT_USAGE

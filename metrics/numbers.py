@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-import cn2an
 import numpy as np
 from babel import Locale
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
@@ -187,6 +186,8 @@ def _chinese_value(raw: str, numeral: str, expected: str) -> Decimal:
     # 二〇二二 or 一二三 read digit by digit are years and codes, not quantities.
     if len(numeral) > 1 and not any(ch in CHINESE_PLACES for ch in numeral):
         raise NumberParseError(f"{raw!r} spells digits one by one, not a quantity; {expected}")
+    import cn2an  # a tenth of a second to import: only when a numeral is spelled in Chinese
+
     try:
         return Decimal(str(cn2an.cn2an(numeral, "smart")))
     except ValueError as exc:
