@@ -415,7 +415,14 @@ def _db(args: argparse.Namespace) -> int:
         state = "already at" if before == after else f"upgraded from {before or 'nothing'} to"
         print(f"{store.location}: schema {state} revision {after}")
     elif args.db_command == "import":
-        print(store.import_package(args.directory, actor=default_actor()))
+        try:
+            print(store.import_package(args.directory, actor=default_actor()))
+        except DataValidationError as exc:
+            print(f"{args.directory}: INVALID; nothing was imported\n{exc}", file=sys.stderr)
+            return EXIT_INVALID_DATA
+        except ConflictError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     else:
         out = store.dump(args.output)
         print(f"wrote {store.location} to {out}; it validates")

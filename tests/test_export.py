@@ -139,7 +139,7 @@ def test_filters_language_version_and_columns_are_recorded_in_about(dataset, tmp
     meanings = {r[0]: r[1] for r in rows[end + 2 :]}
     assert about["City"] == "Chuzhou" and about["Industry"] == "Home appliances"
     assert about["Province"] == "all"
-    assert about["Language"] == "English" and about["Dataset version"] == "2 (data package 0.1.0)"
+    assert about["Language"] == "English" and about["Dataset version"] == "2 (data package 0.2.0)"
     assert about["Made at"] == "2026-11-23T09:30:00+08:00"
     assert about["Figures exported"] == 3
     assert "passed every rule" in about["Validation"]

@@ -6,6 +6,7 @@ in test_add.py, test_store.py and test_faults.py.)"""
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def test_db_commands_from_nothing_to_a_dump_that_is_the_same_folder(pg_cluster, 
     assert main(["db", "import", str(DATA), "--database", url]) == 0  # again: no change
     assert "nothing to import" in capsys.readouterr().out
     assert main(["validate", "--database", url]) == 0
-    assert "valid (version 2, data package 0.1.0)" in capsys.readouterr().out
+    assert "valid (version 2, data package 0.2.0)" in capsys.readouterr().out
     out = tmp_path / "dumped"
     assert main(["db", "dump", "-o", str(out), "--database", url]) == 0
     assert files(out) == files(DATA)  # every table, row for row, byte for byte
@@ -246,7 +247,7 @@ def test_a_database_that_holds_data_takes_a_folder_s_new_reports_as_one_change(p
     )
     store = PostgresStore(pg_url)
     said = store.import_package(folder, actor="li.wei")
-    assert "1 reports, 2 figures" in said
+    assert "1 reports and 2 figures added, 1 reports withdrawn" in said
     dataset = store.load()
     assert dataset.version == 4  # an import, then the folder's withdrawal
     assert "010_anhui_goods_festival" in set(dataset.sources["source_id"])
@@ -310,3 +311,25 @@ def test_a_schema_of_another_revision_is_refused_with_what_to_do(pg_url):
         connection.execute("UPDATE alembic_version SET version_num = '0000'")
     with pytest.raises(StoreError, match=r"at schema revision 0000.*db init"):
         PostgresStore(pg_url).load()
+
+
+def test_what_cannot_be_imported_is_said_on_one_line_and_changes_nothing(pg_url, data_copy, capsys):
+    store = PostgresStore(pg_url)
+    before = store.read_text()[0]
+    descriptor = json.loads((data_copy / "datapackage.json").read_text(encoding="utf-8"))
+    figures = next(r for r in descriptor["resources"] if r["name"] == "figures")
+    figures["schema"]["fields"].append({"name": "remark", "type": "string"})
+    (data_copy / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    text = (data_copy / "figures.csv").read_text(encoding="utf-8").splitlines()
+    (data_copy / "figures.csv").write_text(
+        "\n".join([text[0] + ",remark"] + [line + "," for line in text[1:]]) + "\n",
+        encoding="utf-8",
+    )
+    assert main(["db", "import", str(data_copy), "--database", pg_url]) == 2
+    err = capsys.readouterr().err
+    assert "tables of another shape than the database's (figures)" in err
+    (data_copy / "figures.csv").write_text("figure_id\nx\n", encoding="utf-8")
+    assert main(["db", "import", str(data_copy), "--database", pg_url]) == 1
+    assert "INVALID; nothing was imported" in capsys.readouterr().err
+    after = store.read_text()[0]
+    assert all(before[name].equals(after[name]) for name in before)

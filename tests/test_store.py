@@ -337,3 +337,13 @@ def test_a_refresh_after_a_change_around_the_store_reads_it_whole(store, tmp_pat
     with pytest.raises(metrics.DataValidationError, match="not found verbatim"):
         store.refresh(previous)
     assert loads == [1]
+
+
+def test_a_package_from_before_the_change_log_is_refused_changes_with_what_to_do(data_copy):
+    descriptor = json.loads((data_copy / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] != "changes"]
+    (data_copy / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    (data_copy / "changes.csv").unlink()
+    assert metrics.load(data_copy).version == 0  # it still reads
+    with pytest.raises(StoreError, match=r"no change log.*Add the `changes` resource"):
+        FolderStore(data_copy).withdraw("003_fea83e67b8f794f4", "test")

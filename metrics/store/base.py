@@ -27,7 +27,7 @@ import pandas as pd
 
 from metrics.changes import split_withdrawn
 from metrics.dataset import Dataset, concat_rows, figure_view_of
-from metrics.errors import ConflictError, DataValidationError
+from metrics.errors import ConflictError, DataValidationError, StoreError
 from metrics.rules import as_objects
 from metrics.schema import Descriptor
 from metrics.store.check import Where, check_new_rows, check_rows, lookups, unchanged_problem
@@ -149,6 +149,7 @@ class Store(ABC):
         """
         with self._writing() as change:
             descriptor = change.descriptor
+            _require_change_log(descriptor, self.location)
             source = _one(report.rows.get("sources", ()), "sources")
             path = source["path"]
             stored_source = self._rows(change, "sources", {"source_id": {report.source_id}})
@@ -212,6 +213,7 @@ class Store(ABC):
         if not reason.strip():
             raise ConflictError("say why the report is withdrawn (--reason)")
         with self._writing() as change:
+            _require_change_log(change.descriptor, self.location)
             if self._rows(change, "sources", {"source_id": {source_id}}).empty:
                 raise ConflictError(f"there is no report {source_id!r} in {self.location}")
             withdrawn = self._withdrawn(change)
@@ -372,6 +374,15 @@ def _matching(previous: Dataset, name: str, where: Where | None) -> pd.DataFrame
     for part in parts[1:]:
         joined = concat_rows(joined, part)
     return joined.sort_index()
+
+
+def _require_change_log(descriptor: Descriptor, location: str) -> None:
+    if "changes" not in descriptor.resources:
+        raise StoreError(
+            f"{location} has no change log (changes.csv): the data package predates version "
+            "0.2.0. Add the `changes` resource of the bundled data/datapackage.json to its "
+            "descriptor and a changes.csv holding that header, then try again"
+        )
 
 
 def _one(rows: Sequence[Row], table: str) -> Row:

@@ -109,6 +109,8 @@ class PostgresStore(Store):
             raise StoreError(
                 f"lost the connection to {self.location}: {_first_line(exc)}"
             ) from None
+        except psycopg.Error as exc:  # what else the server refuses: its reason, no traceback
+            raise StoreError(f"{self.location}: {_first_line(exc)}; nothing was changed") from None
 
     def _lock(self, connection: psycopg.Connection[Any]) -> None:
         connection.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
@@ -344,6 +346,7 @@ class PostgresStore(Store):
             from metrics.store.migrations import require_current
 
             require_current(connection, self.location)
+            _require_tables_for(connection, descriptor, folder.location)
             row = connection.execute("SELECT descriptor FROM package").fetchone()
             if row is None:
                 self._write(connection, descriptor, text, reports)
@@ -353,7 +356,6 @@ class PostgresStore(Store):
                 figures = len(text["figures"])
                 return f"imported {folder.location} into an empty database: {figures} figures"
             stored = parse_descriptor(row[0], DESCRIPTOR_NAME)
-            _require_same_tables(stored, descriptor, folder.location)
             return self._merge(connection, stored, folder, text, reports, actor)
 
     def _merge(
@@ -417,7 +419,12 @@ class PostgresStore(Store):
         for frame in changes:
             _copy_in(connection, descriptor.resources["changes"], frame)
         self._check_whole(connection, descriptor)
-        return f"{changes[0]['note'].iloc[0]}; the database is at version {version}"
+        withdrawn = len(changes) - (1 if any(added.values()) else 0)
+        return (
+            f"imported {folder.location}: {added.get('sources', 0)} reports and "
+            f"{added.get('figures', 0)} figures added, {withdrawn} reports withdrawn; the "
+            f"database is at version {version}"
+        )
 
     def _check_whole(self, connection: psycopg.Connection[Any], descriptor: Descriptor) -> None:
         """Every rule over what the transaction would commit (raises DataValidationError)."""
@@ -590,15 +597,23 @@ def _insert_missing(
     return inserted.rowcount
 
 
-def _require_same_tables(stored: Descriptor, incoming: Descriptor, location: str) -> None:
-    """A package merges into the database only with tables of the same shape."""
-
-    def schemas(descriptor: Descriptor) -> dict[str, Any]:
-        return {r["name"]: r["schema"] for r in descriptor.raw["resources"]}
-
-    mine, theirs = schemas(stored), schemas(incoming)
-    if mine != theirs:
-        different = sorted(set(mine) ^ set(theirs) | {n for n in mine if mine[n] != theirs.get(n)})
+def _require_tables_for(
+    connection: psycopg.Connection[Any], descriptor: Descriptor, location: str
+) -> None:
+    """A package goes into the database only if its tables are the database's: the same
+    tables with the same columns (the schema is this code's, see ``db init``)."""
+    columns: dict[str, set[str]] = {}
+    for table, column in connection.execute(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND column_name <> 'seq'"
+    ):
+        columns.setdefault(table, set()).add(column)
+    different = sorted(
+        name
+        for name, resource in descriptor.resources.items()
+        if columns.get(name) != set(resource.field_names)
+    )
+    if different:
         raise ConflictError(
             f"{location} has tables of another shape than the database's "
             f"({', '.join(different)}); nothing was imported"

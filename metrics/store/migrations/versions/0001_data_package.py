@@ -4,9 +4,10 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-12-02
 
-Each table of datapackage.json (package version 0.1.0, with the change log) is a table here
-with the same columns: text as text, numbers as numeric (so a value reads back exactly as it
-was written), integers as bigint, dates as date, the change log's times as timestamptz. Every
+Each table of datapackage.json (package version 0.2.0: those of 0.1.0 and the change log) is a
+table here with the same columns: text as text, numbers as numeric (so a value reads back
+exactly as it was written), integers as bigint, dates as date, the change log's times as
+timestamptz. Every
 constraint of the descriptor is a constraint here: primary keys, unique fields, required
 fields (NOT NULL, and non-empty for text), enums, patterns, minimum and maximum, and foreign
 keys — deferred to the end of a transaction, because reports and events refer to each other.
