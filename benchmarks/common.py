@@ -116,30 +116,39 @@ def serve(
     """
     port = free_port()
     env = {**os.environ, "METRICS_DATA_DIR": str(data) if data else ""}
-    with tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log") as log:
+    with running(gunicorn_command(workers, port, app), port, env, ready_timeout) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running(
+    command: list[str], port: int, env: dict[str, str], ready_timeout: float
+) -> Iterator[Server]:
+    """Run ``command`` (a server on ``port``) in its own process group, logging to a temporary
+    file, until ``GET /`` answers 200; stop the group when the block ends."""
+    name = Path(command[1] if command[0] == sys.executable else command[0]).name
+    with tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log") as log:
         process = subprocess.Popen(
-            gunicorn_command(workers, port, app),
+            command,
             cwd=ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own group: one killpg ends master and workers
+            start_new_session=True,  # its own group: one killpg ends it and all its children
         )
         server = Server(f"http://127.0.0.1:{port}", process, Path(log.name))
         try:
             deadline = time.monotonic() + ready_timeout
             while True:
-                try:
+                with contextlib.suppress(requests.RequestException):
                     if requests.get(server.url + "/", timeout=5).status_code == 200:
                         break
-                except requests.RequestException:
-                    pass
                 if process.poll() is not None:
                     raise RuntimeError(
-                        f"gunicorn exited:\n{server.log.read_text('utf-8', 'replace')}"
+                        f"{name} exited:\n{server.log.read_text('utf-8', 'replace')}"
                     )
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"gunicorn did not answer in {ready_timeout:.0f} s")
+                    raise TimeoutError(f"{name} did not answer in {ready_timeout:.0f} s")
                 time.sleep(0.3)
             yield server
         finally:

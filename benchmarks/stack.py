@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-import requests
-
-from benchmarks.common import ROOT, Server, free_port, stop
+from benchmarks.common import ROOT, Server, free_port, running
 
 
 @contextlib.contextmanager
@@ -40,29 +35,6 @@ def serve_stack(
         "WORKERS": str(workers),
         **(env or {}),
     }
-    with tempfile.NamedTemporaryFile(prefix="stack-", suffix=".log") as log:
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "deploy" / "serve.py")],
-            cwd=ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own group: one killpg reaches nginx and gunicorn too
-        )
-        server = Server(f"http://127.0.0.1:{port}", process, Path(log.name))
-        try:
-            deadline = time.monotonic() + ready_timeout
-            while True:
-                with contextlib.suppress(requests.RequestException):
-                    if requests.get(server.url + "/", timeout=5).status_code == 200:
-                        break
-                if process.poll() is not None:
-                    raise RuntimeError(
-                        f"serve.py exited:\n{server.log.read_text('utf-8', 'replace')}"
-                    )
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"serve.py did not answer in {ready_timeout:.0f} s")
-                time.sleep(0.3)
-            yield server
-        finally:
-            stop(process)
+    command = [sys.executable, str(ROOT / "deploy" / "serve.py")]
+    with running(command, port, environment, ready_timeout) as server:
+        yield server

@@ -189,13 +189,7 @@ def check_dataset(
         if frame is not None:
             frames[name] = frame
     tables = Tables(frames, {n: r.path for n, r in descriptor.resources.items()})
-    check_foreign_keys(descriptor, tables, problems)
-    texts = read_source_texts(read_report, tables, problems)
-    check_quotes(tables, texts, problems)
-    for rule in TABLE_RULES:
-        rule(tables, problems)
-    check_changes(tables, problems)
-    check_withdrawn_references(descriptor, tables, problems)
+    texts = check_rules(descriptor, tables, read_report, problems)
     if problems:  # in file and row order, so a curator can fix them top to bottom
         raise DataValidationError(sorted(problems, key=lambda p: p.sort_key))
     live, withdrawn = split_withdrawn(descriptor, frames, tables.withdrawn())
@@ -212,6 +206,22 @@ def check_dataset(
         stamp=stamp,
         origin=origin,
     )
+
+
+def check_rules(
+    descriptor: Descriptor, tables: Tables, read_report: ReadReport, problems: ProblemList
+) -> dict[str, str]:
+    """Every rule beyond each table's own schema, over the rows ``tables`` checks: references,
+    the reports and their quotes, the numbers, dates and facts, the change log. The same for a
+    whole package and for the rows of a change. Returns the report texts read."""
+    check_foreign_keys(descriptor, tables, problems)
+    texts = read_source_texts(read_report, tables, problems)
+    check_quotes(tables, texts, problems)
+    for rule in TABLE_RULES:
+        rule(tables, problems)
+    check_changes(tables, problems)
+    check_withdrawn_references(descriptor, tables, problems)
+    return texts
 
 
 def load(data_dir: str | Path | None = None) -> Dataset:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import http.client
 import json
 import os
@@ -36,7 +35,7 @@ from metrics.cli import main
 from metrics.store import FolderStore, Store
 
 from .conftest import DATA, ROOT
-from .test_add import REPORT, ROWS, location_args, write_review
+from .test_add import REPORT, ROWS, location_args, state, write_review
 
 T = TypeVar("T")
 
@@ -261,16 +260,8 @@ def test_an_export_killed_while_writing_leaves_no_partial_workbook(tmp_path):
 
 
 def content(store: Store) -> str:
-    """What a store holds, as one hash, leaving out when each change was made (an add run
-    twice is the same add at another second)."""
-    text, reports, descriptor = store.read_text()
-    text["changes"] = text["changes"].assign(at="")
-    digest = hashlib.sha256(descriptor.text.encode())
-    for name in sorted(text):
-        digest.update(name.encode() + text[name].to_csv(index=False).encode())
-    for path in sorted(reports):
-        digest.update(path.encode() + reports[path])
-    return digest.hexdigest()
+    """What a store holds, whenever its changes were made."""
+    return state(store, times=False)
 
 
 def add_command(store: Store, directory: Path) -> list[str]:

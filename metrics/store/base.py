@@ -19,7 +19,7 @@ import datetime as dt
 import getpass
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -330,14 +330,11 @@ def extend(
             for name in previous.tables
         }
         live, withdrawn = split_withdrawn(descriptor, every, frozenset(after))
-    version = int(changes["version"].max()) if len(changes) else 0
-    dataset = Dataset(
-        location=previous.location,
-        version=version,
-        package_version=previous.package_version,
+    dataset = replace(
+        previous,
+        version=int(changes["version"].max()) if len(changes) else 0,
         tables=live,
         texts=texts,
-        descriptor=descriptor,
         withdrawn=withdrawn,
         stamp=stamp,
         origin=origin,

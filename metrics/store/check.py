@@ -17,18 +17,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from metrics.changes import check_changes, check_withdrawn_references
-from metrics.dataset import CATEGORICAL
+from metrics.dataset import CATEGORICAL, check_rules
 from metrics.errors import Problem
-from metrics.rules import (
-    TABLE_RULES,
-    ReadReport,
-    Tables,
-    as_objects,
-    check_foreign_keys,
-    check_quotes,
-    read_source_texts,
-)
+from metrics.rules import ReadReport, Tables, as_objects
 from metrics.schema import Descriptor, ProblemList, Resource, check_table
 
 Where = dict[str, set[str]]
@@ -114,13 +105,7 @@ def check_rows(
     frames, problems = typed(descriptor, new, {n: counts.get(n, 0) + 1 for n in new})
     tables = Tables(frames, {n: r.path for n, r in descriptor.resources.items()}, refs)
     _check_repeated_keys(descriptor, tables, problems)
-    check_foreign_keys(descriptor, tables, problems)
-    texts = read_source_texts(read_report, tables, problems)
-    check_quotes(tables, texts, problems)
-    for rule in TABLE_RULES:
-        rule(tables, problems)
-    check_changes(tables, problems)
-    check_withdrawn_references(descriptor, tables, problems)
+    check_rules(descriptor, tables, read_report, problems)
     return problems, frames
 
 
