@@ -250,26 +250,33 @@ class Store(ABC):
         return dict(zip(gone["source_id"], gone["version"].astype(int), strict=True))
 
     def _refuse_dependents(self, change: Change, source_id: str, withdrawn: set[str]) -> None:
-        """Refuse to withdraw a report whose rows a live row of another report refers to."""
+        """Refuse to withdraw a report whose rows a live row of another report refers to (in
+        this data package: its events, which other reports' figures may belong to)."""
         descriptor = change.descriptor
-        for target in ("events",):  # the one kind of row other reports refer to
-            keys = set(self._rows(change, target, {"source_id": {source_id}})["event_id"])
-            if not keys:
+        reports_rows = {n for n, r in descriptor.resources.items() if "source_id" in r.field_names}
+        referring = [
+            (name, own, target)
+            for name, resource in descriptor.resources.items()
+            if name in reports_rows
+            for own, target, _ in resource.foreign_keys
+            if target in reports_rows - {"sources", "changes", name}
+            or (target == name != "sources")
+        ]
+        for name, own, target in referring:
+            key = descriptor.resources[target].primary_key[0]
+            keys = set(self._rows(change, target, {"source_id": {source_id}})[key])
+            rows = self._rows(change, name, {own: keys}) if keys else None
+            if rows is None:
                 continue
-            for name, resource in descriptor.resources.items():
-                for own, ref_table, _ in resource.foreign_keys:
-                    if ref_table != target or "source_id" not in resource.field_names:
-                        continue
-                    rows = self._rows(change, name, {own: keys})
-                    live = rows[~rows["source_id"].isin(withdrawn | {source_id})]
-                    if not live.empty:
-                        first = live.iloc[0]
-                        raise ConflictError(
-                            f"report {source_id!r} cannot be withdrawn: {resource.path} "
-                            f"row {first.get(resource.primary_key[0], '')!r} of report "
-                            f"{first['source_id']!r} refers to its {target[:-1]} "
-                            f"{first[own]!r}; withdraw {first['source_id']!r} first"
-                        )
+            live = rows[~rows["source_id"].isin(withdrawn | {source_id})]
+            if not live.empty:
+                first, resource = live.iloc[0], descriptor.resources[name]
+                raise ConflictError(
+                    f"report {source_id!r} cannot be withdrawn: {resource.path} row "
+                    f"{first[resource.primary_key[0]]!r} of report {first['source_id']!r} "
+                    f"refers to its {target} row {first[own]!r}; withdraw "
+                    f"{first['source_id']!r} first"
+                )
 
 
 def extend(
