@@ -253,21 +253,21 @@ class Store(ABC):
         """Refuse to withdraw a report whose rows a live row of another report refers to (in
         this data package: its events, which other reports' figures may belong to)."""
         descriptor = change.descriptor
-        reports_rows = {n for n, r in descriptor.resources.items() if "source_id" in r.field_names}
+        # Tables whose rows belong to a report (their own source_id), and their references
+        # to rows of such a table (a reference to the report itself is the row's own).
+        owned = [n for n, r in descriptor.resources.items() if "source_id" in r.field_names]
         referring = [
             (name, own, target)
-            for name, resource in descriptor.resources.items()
-            if name in reports_rows
-            for own, target, _ in resource.foreign_keys
-            if target in reports_rows - {"sources", "changes", name}
-            or (target == name != "sources")
+            for name in owned
+            for own, target, _ in descriptor.resources[name].foreign_keys
+            if target in owned and target not in ("sources", "changes")
         ]
         for name, own, target in referring:
             key = descriptor.resources[target].primary_key[0]
             keys = set(self._rows(change, target, {"source_id": {source_id}})[key])
-            rows = self._rows(change, name, {own: keys}) if keys else None
-            if rows is None:
+            if not keys:
                 continue
+            rows = self._rows(change, name, {own: keys})
             live = rows[~rows["source_id"].isin(withdrawn | {source_id})]
             if not live.empty:
                 first, resource = live.iloc[0], descriptor.resources[name]
