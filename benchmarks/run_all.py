@@ -22,6 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results.md"
 BENCHMARKS = (
     ("load_bench.py", "--figures", "1000000", "--repeat", "3"),
+    # Issue #11: add and load in both stores (~2 min; the first run also imports the national
+    # dataset into PostgreSQL, ~1.5 min more), and a new version while serving (~3 min).
+    ("store_bench.py", "--figures", "1000000", "--repeat", "3"),
+    ("live_bench.py", "--figures", "1000000"),
     ("callback_bench.py", "--figures", "1000000"),
     ("export_bench.py", "--figures", "100000", "--repeat", "3"),
     ("first_load.py", "--figures", "1000000", "--repeat", "5"),

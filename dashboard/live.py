@@ -20,6 +20,8 @@ logged with its problems and the process goes on serving the version it has.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import logging
 import os
@@ -128,6 +130,14 @@ class LiveData:
         # collector see the old version's again so that it can be freed.
         gc.unfreeze()
         gc.collect()
+        _give_back_memory()
+
+
+def _give_back_memory() -> None:
+    """Return the old version's freed memory to the system (glibc keeps it for reuse
+    otherwise), so that the workers forked next do not start from a larger master."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 class Watcher(threading.Thread):
