@@ -91,7 +91,8 @@ def add_report(
         "event_date_inferred": "false",
     }
     rows_by_table = {"sources": [source], "figures": figures, "figure_industries": links}
-    return store.add(NewReport(source_id, raw_bytes, rows_by_table), actor=actor)
+    files = {source["path"]: raw_bytes}
+    return store.add(NewReport(source_id, files, rows_by_table), actor=actor)
 
 
 def read_report(path: Path) -> tuple[str, bytes]:

@@ -171,7 +171,51 @@ def read_source_texts(read: ReadReport, tables: Tables, problems: ProblemList) -
                     f"report is not UTF-8 text (offset {exc.start})",
                 )
             )
+    _check_originals(read, file, sources, problems)
     return texts
+
+
+def _check_originals(
+    read: ReadReport, file: str, sources: pd.DataFrame, problems: ProblemList
+) -> None:
+    """A report received as a .docx, .pdf or .html file keeps that file too, byte for byte."""
+    if "original_path" not in sources:
+        return
+    for row, relative, recorded in zip(
+        sources.index, sources["original_path"], sources["original_sha256"], strict=True
+    ):
+        if not relative and not recorded:
+            continue
+        if not relative or not recorded:
+            field, value = ("original_sha256", recorded) if recorded else ("original_path", "")
+            problems.append(
+                Problem(
+                    file,
+                    int(row),
+                    field,
+                    value,
+                    "original_path and original_sha256 are given together or not at all",
+                )
+            )
+            continue
+        try:
+            digest = hashlib.sha256(read(relative)).hexdigest()
+        except OSError:
+            problems.append(
+                Problem(file, int(row), "original_path", relative, "original file is missing")
+            )
+            continue
+        if digest != recorded:
+            problems.append(
+                Problem(
+                    file,
+                    int(row),
+                    "original_sha256",
+                    recorded,
+                    f"the original file has changed (its SHA-256 is now {digest}); it is kept "
+                    "byte for byte as received",
+                )
+            )
 
 
 def check_quotes(tables: Tables, texts: dict[str, str], problems: ProblemList) -> None:

@@ -63,7 +63,6 @@ def hefei_report(n: int) -> NewReport:
                 "event_date_inferred": "false",
             }
         ],
-        "cities": [HEFEI],
         "events": [
             {
                 "event_id": event,
@@ -102,9 +101,9 @@ def hefei_report(n: int) -> NewReport:
         ],
         "figure_industries": [{"figure_id": f"hefei-2019-festival-{n}-sales", "industry": "家电"}],
     }
-    if n > 1:
-        del rows["cities"]  # the first one brought the city
-    return NewReport(source_id, content, rows)
+    files = {f"sources/{source_id}.txt": content}
+    # The city comes from the national list: added by the first report that needs it.
+    return NewReport(source_id, files, rows, references={"cities": [HEFEI]})
 
 
 # --- one process --------------------------------------------------------------------------------

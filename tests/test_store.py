@@ -3,6 +3,7 @@ folder's lock and journal — in both stores wherever both promise the same."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -18,7 +19,7 @@ from metrics.errors import ConflictError, StoreError
 from metrics.export import write_workbook
 from metrics.merge import add_report
 from metrics.query import Filters
-from metrics.store import FolderStore, Store
+from metrics.store import FolderStore, NewReport, Store
 from metrics.store.folder import JOURNAL_NAME, first_column_matches
 
 from .conftest import ROOT
@@ -347,3 +348,68 @@ def test_a_package_from_before_the_change_log_is_refused_changes_with_what_to_do
     assert metrics.load(data_copy).version == 0  # it still reads
     with pytest.raises(StoreError, match=r"no change log.*Add the `changes` resource"):
         FolderStore(data_copy).withdraw("003_fea83e67b8f794f4", "test")
+
+
+# --- checking before adding, reference rows, original files --------------------------------------
+
+
+def test_a_check_says_what_an_add_would_say_and_changes_nothing(store):
+    from .test_live import hefei_report
+
+    report = hefei_report(1)
+    before = state(store)
+    assert store.check(report) == []
+    broken = NewReport(
+        report.source_id,
+        report.files,
+        {**report.rows, "figures": [dict(report.rows["figures"][0], qualifier="exact")]},
+        report.references,
+    )
+    problems = store.check(broken)
+    assert [(p.file, p.row, p.field) for p in problems] == [("figures.csv", 8, "qualifier")]
+    assert state(store) == before
+    with pytest.raises(metrics.DataValidationError) as caught:
+        store.add(broken)
+    assert [str(p) for p in caught.value.problems[:-1]] == [str(p) for p in problems]
+
+
+def test_a_city_from_the_national_list_is_added_once_and_a_stored_one_kept(store):
+    from .test_live import HEFEI, hefei_report
+
+    store.add(hefei_report(1))
+    store.add(hefei_report(2))  # needs 合肥 too: already stored, not added again
+    other = dict(HEFEI, latitude="31.8")  # the national list's row differs from the stored one
+    third = hefei_report(3)
+    store.add(NewReport(third.source_id, third.files, third.rows, {"cities": [other]}))
+    cities = store.load().cities
+    assert list(cities["city"]).count("合肥") == 1
+    assert cities.set_index("city").at["合肥", "latitude"] == float(HEFEI["latitude"])
+
+
+def test_a_report_received_as_a_file_keeps_that_file_byte_for_byte(store):
+    from .test_live import hefei_report
+
+    report = hefei_report(1)
+    original = b"PK\x03\x04 a .docx as received"
+    path = f"sources/originals/{report.source_id}.docx"
+    source = dict(
+        report.rows["sources"][0],
+        original_path=path,
+        original_sha256=hashlib.sha256(original).hexdigest(),
+    )
+    files = {**report.files, path: original}
+    wrong = NewReport(
+        report.source_id,
+        files,
+        {**report.rows, "sources": [dict(source, original_sha256="0" * 64)]},
+        report.references,
+    )
+    problems = store.check(wrong)
+    assert [(p.field, "original file has changed" in p.message) for p in problems] == [
+        ("original_sha256", True)
+    ]
+    store.add(
+        NewReport(report.source_id, files, {**report.rows, "sources": [source]}, report.references)
+    )
+    assert store.read_text()[1][path] == original
+    assert store.load().version == 3  # and every rule holds, the original's checksum too

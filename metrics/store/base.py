@@ -27,7 +27,7 @@ import pandas as pd
 
 from metrics.changes import split_withdrawn
 from metrics.dataset import Dataset, concat_rows, figure_view_of
-from metrics.errors import ConflictError, DataValidationError, StoreError
+from metrics.errors import ConflictError, DataValidationError, Problem, StoreError
 from metrics.rules import as_objects
 from metrics.schema import Descriptor
 from metrics.store.check import Where, check_new_rows, check_rows, lookups, unchanged_problem
@@ -37,17 +37,31 @@ Row = Mapping[str, str]
 
 @dataclass(frozen=True)
 class NewReport:
-    """A report to add: its bytes as received and its rows, by table, as text.
+    """A report to add: its files and its rows, by table, as text.
 
-    ``rows["sources"]`` holds the report's own row; other tables hold what it adds (its
-    figures and their industries, and any new event, company or city they need). Rows that
-    are already stored, identical, are left out of the change; a row that differs from the
-    stored one with its key is refused.
+    ``files`` maps a path of the package to its bytes: the report's text (its sources row's
+    ``path``) and, for a report received as a .docx, .pdf or .html file, that file
+    (``original_path``). ``rows["sources"]`` holds the report's own row; other tables hold
+    what it adds (its figures and their industries, a new event or company). Rows that are
+    already stored, identical, are left out of the change; a row that differs from the stored
+    one with its key is refused. ``references`` are rows of reference tables the report needs
+    (a city from the national list): added where the store lacks their key, left alone where
+    it has one.
     """
 
     source_id: str
-    content: bytes
+    files: Mapping[str, bytes]
     rows: Mapping[str, Sequence[Row]]
+    references: Mapping[str, Sequence[Row]] = field(default_factory=dict)
+
+    @property
+    def text_path(self) -> str:
+        return _one(self.rows.get("sources", ()), "sources")["path"]
+
+    @property
+    def content(self) -> bytes:
+        """The report's text, as stored (UTF-8)."""
+        return self.files[self.text_path]
 
 
 @dataclass(frozen=True)
@@ -141,17 +155,31 @@ class Store(ABC):
     # The changes themselves: the same logic for every store.
 
     def add(self, report: NewReport, *, actor: str | None = None) -> AddResult:
-        """Add ``report``'s rows and bytes as one change, or refuse and change nothing.
+        """Add ``report``'s rows and files as one change, or refuse and change nothing.
 
         Raises :class:`ConflictError` when the report or a row clashes with what is stored
         (another report under its id, a withdrawn report, a stored row with the same key and
         other values) and :class:`DataValidationError` when a rule is broken.
         """
+        return self._add(report, actor, dry_run=False)
+
+    def check(self, report: NewReport) -> list[Problem]:
+        """What adding ``report`` now would run into, without changing anything: the problems
+        :meth:`add` would list (numbered as they would be), or a clash as one problem."""
+        try:
+            self._add(report, None, dry_run=True)
+        except DataValidationError as exc:
+            return exc.problems[:-1]  # the last says nothing was added: not news for a check
+        except ConflictError as exc:
+            return [Problem(report.source_id, None, None, None, str(exc))]
+        except _DryRun:
+            pass
+        return []
+
+    def _add(self, report: NewReport, actor: str | None, *, dry_run: bool) -> AddResult:
         with self._writing() as change:
             descriptor = change.descriptor
             _require_change_log(descriptor, self.location)
-            source = _one(report.rows.get("sources", ()), "sources")
-            path = source["path"]
             stored_source = self._rows(change, "sources", {"source_id": {report.source_id}})
             withdrawn = self._withdrawn(change)
             if report.source_id in withdrawn:
@@ -167,31 +195,29 @@ class Store(ABC):
                     f"a different report already has the source id {report.source_id!r}; "
                     "choose another source id"
                 )
-            new = {
-                name: pd.DataFrame(
-                    list(rows), columns=list(descriptor.resources[name].field_names), dtype=object
-                )
-                .fillna("")
-                .astype(str)
-                for name, rows in report.rows.items()
-                if rows
-            }
-            where = lookups(descriptor, new)
+            new = _frames(descriptor, report.rows)
+            references = _frames(descriptor, report.references)
+            where = lookups(descriptor, {**references, **new} | _joined(new, references))
             stored = {
                 name: self._rows(change, name, wanted)
                 for name, wanted in where.items()
                 if name in descriptor.resources
             }
+            new = _with_missing(descriptor, new, references, stored)
             new, unchanged = _drop_stored(descriptor, new, stored)
             figures = tuple(new["figures"]["figure_id"]) if "figures" in new else ()
             if not new:
+                if dry_run:
+                    raise _DryRun
                 return AddResult(report.source_id, False, (), unchanged, None)
             version = _next_version(stored["changes"])
             new["changes"] = change_row(version, actor, "add", report.source_id, figures)
             counts = {name: self._count(change, name) for name in new}
 
             def read_report(wanted: str) -> bytes:
-                return report.content if wanted == path else self._report(change, wanted)
+                if wanted in report.files:
+                    return report.files[wanted]
+                return self._report(change, wanted)
 
             problems = check_new_rows(descriptor, new, stored, counts, read_report)
             if problems:
@@ -201,9 +227,11 @@ class Store(ABC):
                         unchanged_problem(self.location, "added"),
                     ]
                 )
+            if dry_run:
+                raise _DryRun
             change.appended = {name: rows.to_dict("records") for name, rows in new.items()}
             if source_added:
-                change.reports[path] = report.content
+                change.reports.update(report.files)
         return AddResult(report.source_id, source_added, figures, unchanged, version)
 
     def withdraw(self, source_id: str, reason: str, *, actor: str | None = None) -> WithdrawResult:
@@ -378,6 +406,62 @@ def _matching(previous: Dataset, name: str, where: Where | None) -> pd.DataFrame
     for part in parts[1:]:
         joined = concat_rows(joined, part)
     return joined.sort_index()
+
+
+def files_of(sources: pd.DataFrame) -> list[str]:
+    """The package files that rows of ``sources`` name: each report's text and original."""
+    paths = list(sources["path"])
+    if "original_path" in sources:
+        paths += [p for p in sources["original_path"] if p]
+    return paths
+
+
+class _DryRun(Exception):
+    """Leaves a change's block without writing: how :meth:`Store.check` runs an add."""
+
+
+def _frames(descriptor: Descriptor, rows: Mapping[str, Sequence[Row]]) -> dict[str, pd.DataFrame]:
+    """Rows as text frames with their table's columns (a missing value is the empty string)."""
+    return {
+        name: pd.DataFrame(
+            list(table), columns=list(descriptor.resources[name].field_names), dtype=object
+        )
+        .fillna("")
+        .astype(str)
+        for name, table in rows.items()
+        if table
+    }
+
+
+def _joined(
+    new: dict[str, pd.DataFrame], references: dict[str, pd.DataFrame]
+) -> dict[str, pd.DataFrame]:
+    """Tables that both hold: their rows together (to look up what either refers to)."""
+    return {
+        n: pd.concat([new[n], references[n]], ignore_index=True) for n in new if n in references
+    }
+
+
+def _with_missing(
+    descriptor: Descriptor,
+    new: dict[str, pd.DataFrame],
+    references: dict[str, pd.DataFrame],
+    stored: Mapping[str, pd.DataFrame],
+) -> dict[str, pd.DataFrame]:
+    """``new`` plus the reference rows whose key the store (and ``new``) lacks."""
+    result = dict(new)
+    for name, rows in references.items():
+        key = list(descriptor.resources[name].primary_key)
+        have = stored.get(name)
+        known = set(map(tuple, have[key].to_numpy())) if have is not None else set()
+        if name in new:
+            known |= set(map(tuple, new[name][key].to_numpy()))
+        missing = rows[[tuple(k) not in known for k in rows[key].to_numpy()]]
+        if not missing.empty:
+            result[name] = pd.concat(
+                [result.get(name, missing.iloc[:0]), missing], ignore_index=True
+            )
+    return result
 
 
 def _require_change_log(descriptor: Descriptor, location: str) -> None:

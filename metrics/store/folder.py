@@ -45,7 +45,7 @@ import pandas as pd
 from metrics.dataset import Dataset, check_dataset, resolve_data_dir
 from metrics.errors import DataValidationError, Problem, StoreError
 from metrics.schema import Descriptor, ProblemList, read_descriptor, read_text_table
-from metrics.store.base import Change, Store
+from metrics.store.base import Change, Store, files_of
 from metrics.store.check import Where
 
 LOCK_NAME = ".metrics-lock"
@@ -128,7 +128,7 @@ class FolderStore(Store):
                 if frame is None:
                     return None
                 added[name] = frame
-            reports = {path: self._read_report(path) for path in added["sources"]["path"]}
+            reports = {path: self._read_report(path) for path in files_of(added["sources"])}
             origin = self._origin(descriptor)
             stamp = self.stamp()
         return added, reports, stamp, origin
@@ -161,7 +161,7 @@ class FolderStore(Store):
         with self._lock(exclusive=False):
             descriptor = read_descriptor(self.directory / "datapackage.json")
             text = {name: self._read_whole(descriptor, name) for name in descriptor.resources}
-            reports = {path: self._read_report(path) for path in text["sources"]["path"]}
+            reports = {path: self._read_report(path) for path in files_of(text["sources"])}
         return text, reports, descriptor
 
     @staticmethod
@@ -473,6 +473,9 @@ def _append_rows(path: Path, rows: list[dict[str, str]]) -> None:
 
 
 def _create(path: Path, content: bytes) -> None:
+    if not path.parent.is_dir():  # sources/originals/ for the first file received as such
+        path.parent.mkdir(parents=True)
+        _fsync_directory(path.parent.parent)
     try:
         with path.open("xb") as f:
             f.write(content)

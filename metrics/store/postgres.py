@@ -42,7 +42,7 @@ from metrics.schema import (
     parse_descriptor,
     read_text_table,
 )
-from metrics.store.base import Change, Store, change_row, default_actor
+from metrics.store.base import Change, Store, change_row, default_actor, files_of
 from metrics.store.check import Where
 from metrics.store.folder import FolderStore
 
@@ -178,7 +178,7 @@ class PostgresStore(Store):
                 if frame is None or len(frame) != now_count - count:
                     return None
                 added[name] = frame
-            paths = list(added["sources"]["path"])
+            paths = files_of(added["sources"])
             reports = {
                 path: bytes(content)
                 for path, content in connection.execute(

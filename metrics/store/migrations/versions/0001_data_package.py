@@ -14,7 +14,9 @@ keys — deferred to the end of a transaction, because reports and events refer 
 A missing optional value is NULL.
 
 ``seq`` numbers rows in the order they were stored, so a table reads back in its file's order
-(a dump gives the same files, row for row). ``reports`` keeps each report's bytes as received;
+(a dump gives the same files, row for row). ``reports`` keeps the files of the package's
+``sources/`` folder by path — each report's text, and the file it came as when that was not
+plain text — byte for byte (the checks compare them with their recorded SHA-256);
 ``package`` keeps the descriptor itself (title, license, sources list) for dumps.
 """
 
@@ -36,6 +38,8 @@ def upgrade() -> None:
         sa.Column("source_id", sa.Text(), nullable=False),
         sa.Column("path", sa.Text(), nullable=False),
         sa.Column("sha256", sa.Text(), nullable=False),
+        sa.Column("original_path", sa.Text(), nullable=True),
+        sa.Column("original_sha256", sa.Text(), nullable=True),
         sa.Column("title_zh", sa.Text(), nullable=False),
         sa.Column("title_en", sa.Text(), nullable=False),
         sa.Column("title_origin", sa.Text(), nullable=False),
@@ -50,6 +54,7 @@ def upgrade() -> None:
         sa.Column("notes_en", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("source_id", name="sources_pkey"),
         sa.UniqueConstraint("path", name="sources_path_key"),
+        sa.UniqueConstraint("original_path", name="sources_original_path_key"),
         sa.CheckConstraint("\"source_id\" <> ''", name="sources_source_id_not_empty"),
         sa.CheckConstraint("\"source_id\" ~ '^[0-9A-Za-z_]+$'", name="sources_source_id_pattern"),
         sa.CheckConstraint("\"path\" <> ''", name="sources_path_not_empty"),
@@ -58,6 +63,13 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("\"sha256\" <> ''", name="sources_sha256_not_empty"),
         sa.CheckConstraint("\"sha256\" ~ '^[0-9a-f]{64}$'", name="sources_sha256_pattern"),
+        sa.CheckConstraint(
+            "\"original_path\" ~ '^sources/originals/[0-9A-Za-z_]+\\.(txt|docx|pdf|html)$'",
+            name="sources_original_path_pattern",
+        ),
+        sa.CheckConstraint(
+            "\"original_sha256\" ~ '^[0-9a-f]{64}$'", name="sources_original_sha256_pattern"
+        ),
         sa.CheckConstraint("\"title_zh\" <> ''", name="sources_title_zh_not_empty"),
         sa.CheckConstraint("\"title_en\" <> ''", name="sources_title_en_not_empty"),
         sa.CheckConstraint("\"title_origin\" <> ''", name="sources_title_origin_not_empty"),
@@ -566,15 +578,6 @@ def upgrade() -> None:
         sa.Column("path", sa.Text(), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("path", name="reports_pkey"),
-    )
-    op.create_foreign_key(
-        "reports_path_fkey",
-        "reports",
-        "sources",
-        ["path"],
-        ["path"],
-        deferrable=True,
-        initially="DEFERRED",
     )
     op.create_table(
         "package",
