@@ -24,7 +24,7 @@ MAX_VALUES = 50  # per parameter: more values than any dimension of a real datas
 # only a forged request reaches it.
 MAX_SELECTED = 1000
 MAX_TEXT = 200  # a figure id, a metric id, the table's search text
-_LISTS = ("province", "city", "industry", "metric", "campaign")
+_LISTS = ("province", "city", "industry", "metric", "campaign", "source")
 _KNOWN = (*_LISTS, "lang", "from", "to", "figure", "map", "q")
 
 
@@ -38,6 +38,7 @@ class ViewState:
     industry: tuple[str, ...] = ()
     metric: tuple[str, ...] = ()
     campaign: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
     start: str = ""  # YYYY-MM-DD or ""
     end: str = ""
     figure: str = ""  # the figure whose source passage is open
@@ -51,6 +52,7 @@ class ViewState:
             industry=self.industry,
             campaign=self.campaign,
             metric=self.metric,
+            source=self.source,
             period_start=date.fromisoformat(self.start) if self.start else None,
             period_end=date.fromisoformat(self.end) if self.end else None,
         )

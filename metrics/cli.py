@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("industry", "industry (家电, home appliances)"),
         ("campaign", "campaign or event id or name; includes its sub-events"),
         ("metric", "metric id or name (campaign_sales)"),
+        ("source", "report: its source id or title"),
     ):
         filters.add_argument(
             f"--{name}",
@@ -241,6 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             industry=_split(args.industry),
             campaign=_split(args.campaign),
             metric=_split(args.metric),
+            source=_split(args.source),
             period_start=args.period_start,
             period_end=args.period_end,
         )

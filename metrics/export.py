@@ -381,24 +381,41 @@ def export_file(
 def describe_filters(dataset: Dataset, filters: Filters, lang: str) -> list[tuple[str, str]]:
     """(dimension, chosen values) for every filter, "all" where none is set."""
     labels = LABELS[lang]
-    headings = {
-        "zh": ("省份", "城市", "产业", "指标", "活动", "时间"),
-        "en": ("Province", "City", "Industry", "Metric", "Campaign or event", "Period"),
-    }
+    headings = _FILTER_HEADINGS[lang]
     separator = "、" if lang == "zh" else ", "
     rows = [
-        (heading, separator.join(chosen) if chosen else labels["all"])
-        for heading, chosen in zip(
-            headings[lang], chosen_names(dataset, filters, lang).values(), strict=False
-        )
+        (headings[dimension], separator.join(chosen) if chosen else labels["all"])
+        for dimension, chosen in chosen_names(dataset, filters, lang).items()
     ]
     period = (
         f"{filters.period_start or '…'} – {filters.period_end or '…'}"
         if filters.period_start or filters.period_end
         else labels["all"]
     )
-    rows.append((headings[lang][-1], period))
+    rows.append((headings["period"], period))
     return rows
+
+
+_FILTER_HEADINGS = {
+    "zh": {
+        "province": "省份",
+        "city": "城市",
+        "industry": "产业",
+        "metric": "指标",
+        "campaign": "活动",
+        "source": "报道",
+        "period": "时间",
+    },
+    "en": {
+        "province": "Province",
+        "city": "City",
+        "industry": "Industry",
+        "metric": "Metric",
+        "campaign": "Campaign or event",
+        "source": "Report",
+        "period": "Period",
+    },
+}
 
 
 def _summary_sheet(

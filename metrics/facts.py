@@ -23,7 +23,8 @@ COMPANY_ROLES = ("park_signing", "award_winner", "campaign_participant")
 
 
 def _events_in_view(dataset: Dataset, filters: Filters) -> pd.DataFrame:
-    """Events of the chosen cities/provinces and campaigns whose dates overlap the period.
+    """Events of the chosen cities/provinces, campaigns and reports whose dates overlap the
+    period.
 
     Events carry no industry in the reports, so the industry and metric filters do not apply.
     """
@@ -36,6 +37,8 @@ def _events_in_view(dataset: Dataset, filters: Filters) -> pd.DataFrame:
         mask &= events["city"].isin(filters.city)
     if filters.province:
         mask &= province.isin(filters.province)
+    if filters.source:
+        mask &= events["source_id"].isin(filters.source)
     if filters.campaign:
         parent = events["parent_event_id"].astype(str)
         mask &= events["event_id"].isin(filters.campaign) | parent.isin(filters.campaign)

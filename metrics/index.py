@@ -155,6 +155,8 @@ class FigureIndex:
             hit = np.zeros(len(self), dtype=bool)
             hit[self.link_figure[links]] = True
             mask &= hit
+        if filters.source:
+            mask &= self.lookup(self.source_keys, filters.source)[self.source]
         if filters.campaign:
             wanted = self.lookup(self.event_keys, filters.campaign)
             in_campaign = wanted[:-1] | wanted[self.event_parent]  # the event or its parent

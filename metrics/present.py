@@ -48,7 +48,12 @@ _NAMES = {
     "industries": ("industry", "name_en"),
     "metrics": ("metric", "name_en"),
     "events": ("event_id", "name_en"),
+    "sources": ("source_id", "title_en"),
 }
+
+
+# A table whose keys are ids, not Chinese names: the column its Chinese label is in.
+_CHINESE = {"metrics": "name_zh", "events": "name_zh", "sources": "title_zh"}
 
 
 def check_lang(lang: str) -> str:
@@ -61,7 +66,7 @@ def names(dataset: Dataset, table: str, lang: str) -> dict[str, str]:
     """Display names of a reference table's keys: the Chinese key itself, or its English name."""
     key, english = _NAMES[table]
     frame = dataset.tables["cities" if table == "provinces" else table]
-    label = english if lang == "en" else "name_zh" if table in ("metrics", "events") else key
+    label = english if lang == "en" else _CHINESE.get(table, key)
     # tolist(): iterating a pandas string column boxes each value (ms for 10,000 campaigns).
     keys, labels = frame[key].astype(str).tolist(), frame[label].astype(str).tolist()
     return dict(zip(keys, labels, strict=True))
@@ -162,6 +167,7 @@ FILTER_TABLES = (
     ("industry", "industries"),
     ("metric", "metrics"),
     ("campaign", "events"),
+    ("source", "sources"),
 )
 
 

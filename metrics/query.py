@@ -28,6 +28,7 @@ _DIMENSIONS = {
     "industry": ("industries", "industry", ("name_en",)),
     "campaign": ("events", "event_id", ("name_zh", "name_en")),
     "metric": ("metrics", "metric", ("name_zh", "name_en")),
+    "source": ("sources", "source_id", ("title_zh", "title_en")),
 }
 
 
@@ -44,6 +45,7 @@ class Filters:
     industry: tuple[str, ...] = ()
     campaign: tuple[str, ...] = ()
     metric: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()  # reports: the figures and events of these reports only
     period_start: date | None = None
     period_end: date | None = None
 
@@ -56,6 +58,7 @@ def resolve_filters(
     industry: Iterable[str] = (),
     campaign: Iterable[str] = (),
     metric: Iterable[str] = (),
+    source: Iterable[str] = (),
     period_start: str | date | None = None,
     period_end: str | date | None = None,
 ) -> Filters:
@@ -69,6 +72,7 @@ def resolve_filters(
         "industry": industry,
         "campaign": campaign,
         "metric": metric,
+        "source": source,
     }
     resolved: dict[str, tuple[str, ...]] = {}
     unknown: list[str] = []

@@ -207,3 +207,14 @@ def test_sum_qualifier_is_as_weak_as_its_weakest_part(qualifiers, expected, appr
         expected,
         approximate,
     )
+
+
+def test_a_report_filter_keeps_its_figures_and_its_events(dataset):
+    from metrics.facts import timeline
+    from metrics.query import resolve_filters, select_figures
+
+    filters = resolve_filters(dataset, source=["“2018年首届鲁纺产业节”启动"])  # by its title
+    assert filters.source == ("003_fea83e67b8f794f4",)
+    assert set(select_figures(dataset, filters)["source_id"]) == {"003_fea83e67b8f794f4"}
+    assert len(select_figures(dataset, filters)) == 3
+    assert set(timeline(dataset, filters)["source_id"]) == {"003_fea83e67b8f794f4"}
