@@ -19,8 +19,12 @@ from flask_compress import Compress
 import metrics
 from dashboard import serving
 from dashboard.callbacks import register
+from dashboard.curate import auth
+from dashboard.curate.app import create_curate_app
 from dashboard.layout import build_layout
 from dashboard.live import LiveData, watch_in_process
+from metrics.curate.workflow import Curation
+from metrics.curate.workspace import open_workspace
 from metrics.store import Store, open_store
 
 
@@ -37,9 +41,14 @@ def create_app(data_dir: str | None = None, store: Store | None = None) -> Dash:
     # A function: each visitor's page is built from the version being served.
     app.layout = lambda: build_layout(live.current.dataset)
     register(app, live)
+    # Curation in the browser (/curate), for signed-in curators; accounts and drafts live in
+    # the store's workspace. Sign-in guards every route before anything else runs.
+    workspace = open_workspace(live.store)
+    curate = create_curate_app(app.server, live, Curation(live.store, workspace))
+    auth.install(app.server, lambda: workspace)
     # Security headers, request limits, and a 400 (not a 500 and a traceback) for a callback
-    # request the page could not have sent; after register: the CSP hashes the callbacks.
-    serving.install(app, lambda: live.current.checks)
+    # request a page could not have sent; after register: the CSP hashes the callbacks.
+    serving.install(app, lambda: live.current.checks, (curate, dict))
     # Brotli/gzip for scripts and callback answers: the first load is 6.9 MB uncompressed,
     # mostly plotly.js, which an office link should not carry raw.
     Compress(app.server)

@@ -40,7 +40,7 @@ MAX_ID_TEXT = 200  # a string inside a pattern-matching id
 # PNG export draws the chart from a blob: URL the page makes itself.
 _CSP = (
     "default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' blob:; font-src 'self'; connect-src 'self'; "
+    "img-src 'self' blob: data:; font-src 'self'; connect-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
 )
 
@@ -50,8 +50,13 @@ class BadCallbackRequest(Exception):
     in terms of the callback's declaration, never by repeating the request."""
 
 
-def install(app: Dash, checks: Callable[[], Mapping[str, Check]]) -> None:
-    """Harden ``app``'s server: call after every callback is registered.
+ChecksOf = Callable[[], Mapping[str, Check]]
+"""The checks of a Dash app's callback inputs, for the dataset version being served."""
+
+
+def install(app: Dash, checks: ChecksOf, *more: tuple[Dash, ChecksOf]) -> None:
+    """Harden the server of ``app`` (and of ``more`` Dash apps on the same server, each with
+    its own callback path): call after every callback is registered.
 
     ``checks()`` maps a callback dependency as Dash writes it (``"f-city.value"``,
     ``'{"key":["ALL"],"type":"text"}.id'``) to the check of its values, for the dataset
@@ -60,26 +65,34 @@ def install(app: Dash, checks: Callable[[], Mapping[str, Check]]) -> None:
     """
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    apps = [(app, checks), *more]
+    # Each Dash app's one inline script runs by its hash (the same script: one hash).
+    hashes = sorted({h for each, _ in apps for h in each.csp_hashes()})
     headers = {
-        "Content-Security-Policy": _CSP.format(hashes=" ".join(app.csp_hashes())),
+        "Content-Security-Policy": _CSP.format(hashes=" ".join(hashes)),
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "SAMEORIGIN",
         "Referrer-Policy": "same-origin",
         "Cross-Origin-Opener-Policy": "same-origin",
     }
+    by_path = {
+        each.config.requests_pathname_prefix + CALLBACK_PATH.lstrip("/"): (each, its_checks)
+        for each, its_checks in apps
+    }
 
     @server.before_request
     def check_callback_request() -> Response | None:
-        if request.path != CALLBACK_PATH or request.method != "POST":
+        if request.path not in by_path or request.method != "POST":
             return None
+        target, target_checks = by_path[request.path]
         try:
             body = json.loads(request.get_data(cache=True))
         except (ValueError, RecursionError):  # not UTF-8, not JSON, nested beyond reason
-            return _answer(400, "the callback request is not JSON")
+            return answer(400, "the callback request is not JSON")
         try:
-            check_callback_body(app, body, checks())
+            check_callback_body(target, body, target_checks())
         except BadCallbackRequest as exc:
-            return _answer(400, str(exc))
+            return answer(400, str(exc))
         return None
 
     @server.after_request
@@ -93,20 +106,20 @@ def install(app: Dash, checks: Callable[[], Mapping[str, Check]]) -> None:
     def no_such_resource(_: Exception) -> Response:
         # A component-suite path that is not a registered file of a registered package:
         # Dash raises, and its message lists the registered paths.
-        return _answer(404, "not found")
+        return answer(404, "not found")
 
     @server.errorhandler(CallbackException)
     def bad_callback(_: Exception) -> Response:
         # Dash's own checks of a request (outputs not as declared): ours run first, so this
         # is a second line.
-        return _answer(400, "the callback request does not match the callback")
+        return answer(400, "the callback request does not match the callback")
 
     @server.errorhandler(Exception)
     def error(exc: Exception) -> Response:
         if isinstance(exc, HTTPException):  # 404, 405, 413 …: their short name, no page
-            return _answer(exc.code or 500, (exc.name or "error").lower())
+            return answer(exc.code or 500, (exc.name or "error").lower())
         _log_error(exc)
-        return _answer(500, "internal error; it has been logged")
+        return answer(500, "internal error; it has been logged")
 
 
 def check_callback_body(app: Dash, body: object, checks: Mapping[str, Check]) -> None:
@@ -199,7 +212,7 @@ def _id_value(value: object) -> bool:
     return isinstance(value, int | float | bool)
 
 
-def _answer(status: int, message: str) -> Response:
+def answer(status: int, message: str) -> Response:
     """A short JSON answer: the renderer and curl users alike read one line."""
     return Response(json.dumps({"error": message}), status=status, content_type="application/json")
 

@@ -188,7 +188,10 @@ class Stack:
         gunicorn += ["-c", "gunicorn.conf.py", "--bind", f"unix:{self.socket}"]
         gunicorn += ["--workers", self.workers] if self.workers else []
         try:
-            self.processes["gunicorn"] = subprocess.Popen(gunicorn, cwd=ROOT)
+            # gunicorn hears only nginx: it may take the client's address and scheme from
+            # nginx's X-Forwarded-* headers (dashboard/curate/auth.py: throttling, cookies).
+            environment = {**os.environ, "METRICS_BEHIND_PROXY": "1"}
+            self.processes["gunicorn"] = subprocess.Popen(gunicorn, cwd=ROOT, env=environment)
             if (code := self.wait_until(lambda: gunicorn_answers(self.socket))) is not None:
                 return code
             nginx = [self.nginx, "-p", str(self.runtime), "-c", str(self.config)]

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
+import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
+from metrics.curate.accounts import ROLES, hash_password
 from metrics.dataset import DATA_DIR_VARIABLE, Dataset, resolve_data_dir
 from metrics.errors import ConflictError, DataValidationError, QueryError, StoreError
 from metrics.merge import ReviewError, add_report, read_report
@@ -32,6 +36,7 @@ EXIT_INVALID_DATA = 1
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
 EXIT_STORE = 4
+PASSWORD_VARIABLE = "METRICS_PASSWORD"  # a new password for `users add|passwd`, for scripts
 
 _TABLE_COLUMNS = {
     "zh": {
@@ -183,6 +188,31 @@ def build_parser() -> argparse.ArgumentParser:
         "history", parents=[common], help="the change log: every add, withdrawal and import"
     )
     history.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    users = commands.add_parser(
+        "users", help="accounts of the curation page: add, list, disable, change a password"
+    )
+    user_commands = users.add_subparsers(dest="users_command", required=True)
+    add_user = user_commands.add_parser(
+        "add",
+        parents=[common],
+        help=f"a new account; the password is asked for, or read from ${PASSWORD_VARIABLE}",
+    )
+    add_user.add_argument("name", metavar="NAME")
+    add_user.add_argument("--role", choices=ROLES, required=True)
+    user_commands.add_parser("list", parents=[common], help="every account and its role")
+    for name, help_text in (
+        ("disable", "stop an account from signing in (it stays in the history)"),
+        ("enable", "let a disabled account sign in again"),
+        ("passwd", "set a new password (asked for, or read from the environment)"),
+    ):
+        user_command = user_commands.add_parser(name, parents=[common], help=help_text)
+        user_command.add_argument("name", metavar="NAME")
+    approval = user_commands.add_parser(
+        "self-approval",
+        parents=[common],
+        help="whether a curator may approve their own submission (a small office)",
+    )
+    approval.add_argument("state", choices=("on", "off", "show"))
     db = commands.add_parser("db", help="the PostgreSQL store: create, load, write out")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     database = argparse.ArgumentParser(add_help=False)
@@ -217,6 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "db":
             return _db(args)
         store = open_store(args.data, args.database)
+        if args.command == "users":
+            return _users(store, args)
         if args.command == "add":
             return _add(store, args)
         if args.command == "withdraw":
@@ -402,6 +434,61 @@ def _history(store: Store, fmt: str) -> int:
         )
         _print_table(shown[["version", "at", "actor", "action", "source_id", "figures", "note"]])
     return 0
+
+
+def _users(store: Store, args: argparse.Namespace) -> int:
+    from metrics.curate.accounts import AccountError, new_account
+    from metrics.curate.workspace import SELF_APPROVAL, open_workspace
+
+    workspace = open_workspace(store)
+    command, actor = args.users_command, default_actor()
+    try:
+        if command == "list":
+            for account in workspace.accounts():
+                state = " (disabled)" if account.disabled else ""
+                print(f"{account.name}\t{account.role}{state}\t{account.created_at}")
+            return 0
+        if command == "self-approval":
+            if args.state != "show":
+                workspace.put_setting(SELF_APPROVAL, args.state)
+                workspace.record(actor, "account", note=f"self-approval {args.state}")
+            state = workspace.setting(SELF_APPROVAL) or "off"
+            print(f"a curator may approve their own submission: {state}")
+            return 0
+        if command == "add":
+            account = new_account(args.name, args.role, _password(args.name))
+            workspace.put_account(account, new=True)
+            workspace.record(actor, "account", note=f"added {args.name} as {args.role}")
+            print(f"account {args.name} added ({args.role}) in {workspace.location}")
+            return 0
+        account = workspace.account(args.name)
+        if account is None:
+            print(f"error: there is no account {args.name!r}", file=sys.stderr)
+            return EXIT_USAGE
+        if command == "passwd":
+            changed = replace(account, password_hash=hash_password(_password(args.name)))
+        else:
+            changed = replace(account, disabled=command == "disable")
+        workspace.put_account(changed, new=False)
+        workspace.record(actor, "account", note=f"{command} {args.name}")
+        print(f"account {args.name}: {command} done")
+        return 0
+    except (AccountError, ConflictError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _password(name: str) -> str:
+    """The new password: from $METRICS_PASSWORD (scripts), else asked for twice, unechoed."""
+    from metrics.curate.accounts import AccountError
+
+    given = os.environ.get(PASSWORD_VARIABLE)
+    if given:
+        return given
+    first = getpass.getpass(f"password for {name}: ")
+    if getpass.getpass("again: ") != first:
+        raise AccountError("the two passwords differ; nothing was changed")
+    return first
 
 
 def _db(args: argparse.Namespace) -> int:

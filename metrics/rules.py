@@ -133,11 +133,17 @@ ReadReport = Callable[[str], bytes]
 
 
 def read_source_texts(read: ReadReport, tables: Tables, problems: ProblemList) -> dict[str, str]:
-    """Read each known report's text; it must exist, be UTF-8 and match its recorded SHA-256."""
+    """Read each known report's text; it must exist, be UTF-8 and match its recorded SHA-256.
+
+    The rows being checked are checked whole (their files, the original as received too); a
+    stored report they refer to was when it was stored, and only its text is read, for the
+    quotes of the new rows.
+    """
     texts: dict[str, str] = {}
     sources = tables.ref("sources")
     if sources is None:
         return texts
+    checked = tables.get("sources")
     file = tables.path("sources")
     for row, source_id, relative, recorded in zip(
         sources.index, sources["source_id"], sources["path"], sources["sha256"], strict=True
@@ -171,7 +177,8 @@ def read_source_texts(read: ReadReport, tables: Tables, problems: ProblemList) -
                     f"report is not UTF-8 text (offset {exc.start})",
                 )
             )
-    _check_originals(read, file, sources, problems)
+    if checked is not None:
+        _check_originals(read, file, checked, problems)
     return texts
 
 

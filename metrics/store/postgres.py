@@ -81,7 +81,7 @@ class PostgresStore(Store):
     # --- connections -------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _connect(self, *, read_only: bool = False) -> Iterator[psycopg.Connection[Any]]:
+    def transaction(self, *, read_only: bool = False) -> Iterator[psycopg.Connection[Any]]:
         """A connection whose block is one transaction: committed at its end, rolled back on
         an exception; errors of the database become clear messages, never tracebacks."""
         try:
@@ -132,7 +132,7 @@ class PostgresStore(Store):
 
     def load(self) -> Dataset:
         problems = ProblemList()
-        with self._connect(read_only=True) as connection:
+        with self.transaction(read_only=True) as connection:
             descriptor = self._descriptor(connection)
             text, reports = self._read_all(connection, descriptor, problems)
             stamp, origin = self._stamp(connection), self._origin(connection, descriptor)
@@ -160,7 +160,7 @@ class PostgresStore(Store):
         if not isinstance(previous.origin, dict):
             return None
         problems = ProblemList()
-        with self._connect(read_only=True) as connection:
+        with self.transaction(read_only=True) as connection:
             descriptor = self._descriptor(connection)
             stamp = self._stamp(connection)
             before = previous.origin["stamp"]
@@ -205,7 +205,7 @@ class PostgresStore(Store):
         """The dataset version, and how many rows were ever inserted, updated and deleted in
         the dataset's tables (PostgreSQL's statistics): a change through a store moves the
         version, one made around it (by hand, in SQL) the counts."""
-        with self._connect(read_only=True) as connection:
+        with self.transaction(read_only=True) as connection:
             return self._stamp(connection)
 
     def _stamp(self, connection: psycopg.Connection[Any]) -> tuple[int, int, int, int]:
@@ -217,7 +217,7 @@ class PostgresStore(Store):
         return (self._version(connection), *(int(n) for n in row))
 
     def history(self) -> pd.DataFrame:
-        with self._connect(read_only=True) as connection:
+        with self.transaction(read_only=True) as connection:
             descriptor = self._descriptor(connection)
             return self._select(connection, descriptor.resources["changes"], None)
 
@@ -273,7 +273,7 @@ class PostgresStore(Store):
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[Change]:
-        with self._connect() as connection:
+        with self.transaction() as connection:
             self._lock(connection)
             change = _PgChange(self._descriptor(connection), connection=connection)
             yield change
@@ -341,7 +341,7 @@ class PostgresStore(Store):
         folder = FolderStore(directory)
         folder.load()  # every rule, every row: a package that is wrong never gets in
         text, reports, descriptor = folder.read_text()
-        with self._connect() as connection:
+        with self.transaction() as connection:
             self._lock(connection)
             from metrics.store.migrations import require_current
 
@@ -434,7 +434,7 @@ class PostgresStore(Store):
 
     def read_text(self) -> tuple[dict[str, pd.DataFrame], dict[str, bytes], Descriptor]:
         problems = ProblemList()
-        with self._connect(read_only=True) as connection:
+        with self.transaction(read_only=True) as connection:
             descriptor = self._descriptor(connection)
             text, reports = self._read_all(connection, descriptor, problems)
         if problems:

@@ -1,0 +1,1 @@
+"""The curation pages: signing in, and adding reports from the browser (``/curate``)."""

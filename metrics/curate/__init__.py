@@ -1,0 +1,1 @@
+"""Curating reports in the browser: what the upload and review pages need from the data layer."""
