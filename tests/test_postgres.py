@@ -43,9 +43,9 @@ def test_db_commands_from_nothing_to_a_dump_that_is_the_same_folder(pg_cluster, 
     assert main(["validate", "--database", url]) == 4
     assert "create them with `python -m metrics db init`" in capsys.readouterr().err
     assert main(["db", "init", "--database", url]) == 0
-    assert "upgraded from nothing to revision 0001" in capsys.readouterr().out
+    assert "upgraded from nothing to revision 0002" in capsys.readouterr().out
     assert main(["db", "init", "--database", url]) == 0
-    assert "already at revision 0001" in capsys.readouterr().out
+    assert "already at revision 0002" in capsys.readouterr().out
     assert main(["validate", "--database", url]) == 4
     assert "db import DIR" in capsys.readouterr().err
     assert main(["db", "import", str(DATA), "--database", url]) == 0

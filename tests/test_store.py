@@ -358,15 +358,17 @@ def test_a_check_says_what_an_add_would_say_and_changes_nothing(store):
 
     report = hefei_report(1)
     before = state(store)
-    assert store.check(report) == []
+    assert store.check(report).problems == []
     broken = NewReport(
         report.source_id,
         report.files,
         {**report.rows, "figures": [dict(report.rows["figures"][0], qualifier="exact")]},
         report.references,
     )
-    problems = store.check(broken)
+    checked = store.check(broken)
+    problems = checked.problems
     assert [(p.file, p.row, p.field) for p in problems] == [("figures.csv", 8, "qualifier")]
+    assert checked.first_rows["figures"] == 8
     assert state(store) == before
     with pytest.raises(metrics.DataValidationError) as caught:
         store.add(broken)
@@ -404,7 +406,7 @@ def test_a_report_received_as_a_file_keeps_that_file_byte_for_byte(store):
         {**report.rows, "sources": [dict(source, original_sha256="0" * 64)]},
         report.references,
     )
-    problems = store.check(wrong)
+    problems = store.check(wrong).problems
     assert [(p.field, "original file has changed" in p.message) for p in problems] == [
         ("original_sha256", True)
     ]

@@ -163,18 +163,16 @@ class Store(ABC):
         """
         return self._add(report, actor, dry_run=False)
 
-    def check(self, report: NewReport) -> list[Problem]:
+    def check(self, report: NewReport) -> Checked:
         """What adding ``report`` now would run into, without changing anything: the problems
         :meth:`add` would list (numbered as they would be), or a clash as one problem."""
         try:
             self._add(report, None, dry_run=True)
-        except DataValidationError as exc:
-            return exc.problems[:-1]  # the last says nothing was added: not news for a check
         except ConflictError as exc:
-            return [Problem(report.source_id, None, None, None, str(exc))]
-        except _DryRun:
-            pass
-        return []
+            return Checked([Problem(report.source_id, None, None, None, str(exc))], {})
+        except _DryRun as run:
+            return Checked(run.problems, run.first_rows)
+        raise AssertionError("a dry run always ends in _DryRun")  # pragma: no cover
 
     def _add(self, report: NewReport, actor: str | None, *, dry_run: bool) -> AddResult:
         with self._writing() as change:
@@ -208,7 +206,7 @@ class Store(ABC):
             figures = tuple(new["figures"]["figure_id"]) if "figures" in new else ()
             if not new:
                 if dry_run:
-                    raise _DryRun
+                    raise _DryRun([], {})
                 return AddResult(report.source_id, False, (), unchanged, None)
             version = _next_version(stored["changes"])
             new["changes"] = change_row(version, actor, "add", report.source_id, figures)
@@ -219,16 +217,14 @@ class Store(ABC):
                     return report.files[wanted]
                 return self._report(change, wanted)
 
-            problems = check_new_rows(descriptor, new, stored, counts, read_report)
-            if problems:
-                raise DataValidationError(
-                    [
-                        *sorted(problems, key=lambda p: p.sort_key),
-                        unchanged_problem(self.location, "added"),
-                    ]
-                )
+            problems = sorted(
+                check_new_rows(descriptor, new, stored, counts, read_report),
+                key=lambda p: p.sort_key,
+            )
             if dry_run:
-                raise _DryRun
+                raise _DryRun(problems, {name: count + 1 for name, count in counts.items()})
+            if problems:
+                raise DataValidationError([*problems, unchanged_problem(self.location, "added")])
             change.appended = {name: rows.to_dict("records") for name, rows in new.items()}
             if source_added:
                 change.reports.update(report.files)
@@ -416,8 +412,22 @@ def files_of(sources: pd.DataFrame) -> list[str]:
     return paths
 
 
+@dataclass(frozen=True)
+class Checked:
+    """What :meth:`Store.check` found: the problems, and the row number each table's first
+    new row would have (to put a problem back on the row of a draft it is about)."""
+
+    problems: list[Problem]
+    first_rows: dict[str, int]
+
+
 class _DryRun(Exception):
-    """Leaves a change's block without writing: how :meth:`Store.check` runs an add."""
+    """Leaves a change's block without writing, with what the checks found: how
+    :meth:`Store.check` runs an add."""
+
+    def __init__(self, problems: list[Problem], first_rows: dict[str, int]) -> None:
+        super().__init__("dry run")
+        self.problems, self.first_rows = problems, first_rows
 
 
 def _frames(descriptor: Descriptor, rows: Mapping[str, Sequence[Row]]) -> dict[str, pd.DataFrame]:
