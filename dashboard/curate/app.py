@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlencode
 
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from flask import Flask, Response, redirect, request, session
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from dashboard.curate import views
 from dashboard.curate.auth import csrf_token, current_account, token_matches
@@ -345,8 +346,12 @@ def _upload_route(server: Flask, live: LiveData, curation: Curation) -> None:
             return _upload_page(lang, page_text("login_stale", lang), status=403)
         account = current_account()
         assert account is not None
-        sent = request.files.get("file")
-        pasted = request.form.get("pasted", "")
+        try:
+            sent = request.files.get("file")
+            pasted = request.form.get("pasted", "")
+        except RequestEntityTooLarge:
+            message = page_text("upload_too_large", lang, mib=MAX_UPLOAD_BYTES // 2**20)
+            return _upload_page(lang, message, status=413)
         try:
             if sent is not None and sent.filename:
                 upload = read_upload(sent.filename, sent.read(MAX_UPLOAD_BYTES + 1))

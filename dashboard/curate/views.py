@@ -262,6 +262,7 @@ def review(
     return html.Div(
         [
             html.A(page_text("back", lang), href=f"/curate/?lang={lang}", className="curate-back"),
+            what_approval_adds(draft, dataset, lang) if submitted else None,
             html.H2(page_text("review_title", lang, title=draft.title_zh or draft.source_id)),
             returned,
             meta,
@@ -295,6 +296,27 @@ def review(
                 className="curate-review",
             ),
         ]
+    )
+
+
+def what_approval_adds(draft: Draft, dataset: Dataset, lang: str) -> html.Div:
+    """What the approver is asked to let into the dataset: the report, its figures, and the
+    cities and events it brings that the dataset does not have yet."""
+    cities = set(dataset.cities["city"].astype(str))
+    new_cities = sorted({r["city"] for r in kept(draft) if r.get("city")} - cities)
+    items = [
+        page_text("changes_report", lang, source=draft.source_id, chars=len(draft.text)),
+        page_text("changes_figures", lang, n=len(kept(draft))),
+    ]
+    if new_cities:
+        items.append(page_text("changes_cities", lang, cities="、".join(new_cities)))
+    if draft.events:
+        names = "、".join(e.get("name_zh") or e.get("event_id", "") for e in draft.events)
+        items.append(page_text("changes_events", lang, events=names))
+    return html.Div(
+        [html.Strong(page_text("changes_title", lang)), html.Ul([html.Li(i) for i in items])],
+        className="curate-changes",
+        id="approval-adds",
     )
 
 

@@ -144,6 +144,8 @@ def test_two_curators_take_a_report_live_and_out_again(person: Page, browser: Br
     expect(cell(page, 0, "raw")).to_have_text("超过2亿元")
     edit(page, 0, "label_zh", "徽风皖韵家电节：京东销售额")
     edit(page, 0, "label_en", "Huifeng Wanyun appliance festival: JD sales")
+    page.reload()  # the review is saved on the server: nothing is lost with the tab
+    expect(cell(page, 0, "label_zh")).to_have_text("徽风皖韵家电节：京东销售额")
     page.locator(".ag-row[row-id='1']").first.click()
     expect(page.locator("#sentence")).to_contain_text("首批35家家电企业签约入驻")
     # The same words say a second thing the search did not make a row of: 35 companies
@@ -166,6 +168,8 @@ def test_two_curators_take_a_report_live_and_out_again(person: Page, browser: Br
         second = other.new_page()
         sign_in(second, url, CURATORS[1])
         second.goto(draft_url)
+        expect(second.locator("#approval-adds")).to_contain_text("3 项数字")
+        expect(second.locator("#approval-adds")).to_contain_text("新城市：合肥")
         expect(second.locator("#approve")).to_be_enabled()
         second.click("#approve")
         expect(second.locator("#message")).to_contain_text("已入库")
@@ -193,3 +197,23 @@ def test_two_curators_take_a_report_live_and_out_again(person: Page, browser: Br
         expect(second.locator("#table")).not_to_contain_text("徽风皖韵")
     finally:
         other.close()
+
+
+def test_html_and_script_in_a_report_stay_text(person: Page, site):
+    url, _ = site
+    page = person
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    sign_in(page, url, CURATORS[0])
+    page.click("#upload-link")
+    hostile = (
+        "2019年5月，蚌埠市举办电商节，线上销售额超过3亿元。"
+        '<script>alert("report")</script><img src=x onerror="alert(1)"><b>加粗</b>\n'
+    )
+    page.fill("#upload-pasted", hostile)
+    page.click("#upload-button")
+    expect(page.locator("#report-text")).to_contain_text('<script>alert("report")</script>')
+    expect(page.locator("#report-text")).to_contain_text("<b>加粗</b>")
+    assert page.locator("#report-text script, #report-text img, #report-text b").count() == 0
+    page.wait_for_timeout(500)
+    assert dialogs == []
