@@ -151,7 +151,10 @@ def test_two_curators_take_a_report_live_and_out_again(person: Page, browser: Br
     # The same words say a second thing the search did not make a row of: 35 companies
     # also took part in the festival.
     page.fill("#quote", "2019年3月，首批35家家电企业签约入驻京东合肥馆，并全部参加了本次家电节")
+    before = page.locator("#message").inner_text()
     page.click("#add-quote")
+    expect(page.locator("#message")).not_to_have_text(before, timeout=15_000)
+    expect(page.locator("#message")).to_contain_text("已保存")  # else: the reason it was not
     expect(page.locator(".ag-center-cols-container .ag-row")).to_have_count(3)
     choose_in(page, 2, "metric", "companies_participating")
     edit(page, 2, "label_zh", "徽风皖韵家电节：参加的签约企业")
