@@ -24,57 +24,29 @@ from typing import Any
 import pandas as pd
 
 from metrics.curate.formats import Upload
-from metrics.dataset import Dataset
+from metrics.dataset import BUNDLED_DATA_DIR, Dataset
 from metrics.errors import MetricsError, Problem
 from metrics.extract import extract
 from metrics.present import format_amount
+from metrics.schema import read_descriptor
 from metrics.store import NewReport
 
 PREFECTURES = Path(__file__).resolve().parent.parent / "resources" / "prefectures.csv"
 STATUSES = ("draft", "submitted", "approved")
 
-# A candidate row: whether it is kept, the figure's columns, and where its raw is in the text.
-FIGURE_FIELDS = (
-    "figure_id",
-    "quote",
-    "raw",
-    "value",
-    "unit",
-    "qualifier",
-    "derivation",
-    "metric",
-    "city",
-    "industry",
-    "event_id",
-    "label_zh",
-    "label_en",
-    "period_start",
-    "period_end",
-    "period_precision",
-    "date_inferred",
-    "date_inference",
-    "notes_zh",
-    "notes_en",
-)
+
+def _columns(table: str) -> tuple[str, ...]:
+    """A table's columns as the bundled data package defines them, less the report they come
+    from (a draft is one report): so a draft carries every column a later schema adds."""
+    resource = read_descriptor(BUNDLED_DATA_DIR / "datapackage.json").resources[table]
+    return tuple(name for name in resource.field_names if name != "source_id")
+
+
+# A candidate row: whether it is kept, the figure's columns (with its industries, which the
+# package keeps in a link table), and where its raw is in the text.
+FIGURE_FIELDS = (*_columns("figures"), "industry")
 ROW_FIELDS = ("keep", *FIGURE_FIELDS, "start", "end")
-EVENT_FIELDS = (
-    "event_id",
-    "name_zh",
-    "name_en",
-    "kind",
-    "city",
-    "parent_event_id",
-    "start",
-    "end",
-    "precision",
-    "date_inferred",
-    "date_inference",
-    "organizers_zh",
-    "organizers_en",
-    "quote",
-    "notes_zh",
-    "notes_en",
-)
+EVENT_FIELDS = _columns("events")
 
 
 class DraftError(MetricsError):
