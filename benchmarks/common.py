@@ -4,6 +4,7 @@ size and kept, and gunicorn run as production runs it."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -65,7 +66,7 @@ def synthetic_data(figures: int) -> Path:
     Generating a million figures takes about half a minute, so each size is made once and kept;
     ``metrics synth`` writes to a temporary name and the rename marks it complete.
     """
-    target = CACHE / f"synth-{figures}-seed{SEED}"
+    target = CACHE / f"synth-{figures}-seed{SEED}-{_generator_digest()}"
     if not target.is_dir():
         partial = target.with_name(target.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)  # left by an interrupted run
@@ -77,6 +78,16 @@ def synthetic_data(figures: int) -> Path:
         )
         partial.rename(target)
     return target
+
+
+def _generator_digest() -> str:
+    """A digest of what the synthetic data is made from (the generator, its reference tables,
+    the bundled data it copies): a change to any of them makes new data, never stale data."""
+    sha = hashlib.sha256()
+    inputs = [ROOT / "metrics" / "synth.py", *sorted((ROOT / "metrics" / "resources").iterdir())]
+    for path in [*inputs, *sorted((ROOT / "data").glob("*.csv")), ROOT / "data/datapackage.json"]:
+        sha.update(path.name.encode() + b"\0" + path.read_bytes())
+    return sha.hexdigest()[:12]
 
 
 @dataclass
