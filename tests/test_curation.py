@@ -15,6 +15,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from app import create_app
+from dashboard.curate.app import _save_cells
 from metrics.cli import main
 from metrics.curate.accounts import AccountError, new_account, password_matches
 from metrics.curate.drafts import DraftError, edit_rows, kept
@@ -118,6 +119,30 @@ def test_a_draft_saved_meanwhile_by_someone_else_is_not_overwritten(workspace, s
     with pytest.raises(ConflictError, match="saved by someone else meanwhile"):
         curation.save(account, edit_rows(draft, [dict(r, label_zh="乙") for r in draft.rows]))
     assert workspace.draft(draft.id).rows[0]["label_zh"] == "甲" and first.revision == 2
+
+
+def test_grid_edits_land_cell_by_cell_on_the_stored_draft(workspace, store):
+    """A page one revision behind (its first save's answer dropped by the browser) still
+    saves a second cell; someone else's change of the same cell is never typed over."""
+    curation = Curation(store, workspace)
+    account, dataset = workspace.account("li.wei"), store.load()
+    draft = curation.upload(account, read_pasted(REPORT), dataset, filename="pasted.txt")
+    old_zh, old_en = draft.rows[0]["label_zh"], draft.rows[0]["label_en"]
+
+    def change(column, old, new):
+        return [{"rowId": "0", "colId": column, "oldValue": old, "value": new}]
+
+    _save_cells(curation, account, draft.id, change("label_zh", old_zh, "甲"))
+    second = _save_cells(curation, account, draft.id, change("label_en", old_en, "A"))
+    assert (second.rows[0]["label_zh"], second.rows[0]["label_en"], second.revision) == (
+        "甲",
+        "A",
+        draft.revision + 2,
+    )
+    with pytest.raises(ConflictError, match="someone else changed it meanwhile to «甲»"):
+        _save_cells(curation, account, draft.id, change("label_zh", old_zh, "乙"))
+    unkept = _save_cells(curation, account, draft.id, change("keep", True, False))
+    assert kept(unkept) == [] and workspace.draft(draft.id).rows[0]["label_zh"] == "甲"
 
 
 def test_a_report_goes_from_upload_to_approval_and_the_trail_says_who(workspace, store):

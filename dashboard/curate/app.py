@@ -23,6 +23,7 @@ from dashboard.curate import views
 from dashboard.curate.auth import csrf_token, current_account, token_matches
 from dashboard.curate.texts import page_text
 from dashboard.live import LiveData
+from metrics.curate.accounts import Account
 from metrics.curate.drafts import (
     EVENT_FIELDS,
     Draft,
@@ -143,14 +144,12 @@ def _register(app: Dash, live: LiveData, curation: Curation) -> None:
 
     @app.callback(
         Output("grid", "rowData"),
-        Output("report-text", "children"),
+        Output("report-text", "children", allow_duplicate=True),
         Output("problems", "children"),
-        Output("sentence", "children"),
         Output("message", "children"),
         Output("draft-state", "data", allow_duplicate=True),
         Output("curate-url", "search", allow_duplicate=True),
         Input("grid", "cellValueChanged"),
-        Input("grid", "selectedRows"),
         Input("add-quote", "n_clicks"),
         Input("title-zh", "value"),
         Input("title-en", "value"),
@@ -172,47 +171,39 @@ def _register(app: Dash, live: LiveData, curation: Curation) -> None:
         State("event-quote", "value"),
         prevent_initial_call=True,
     )
-    def act(changed, selected, _quote_clicks, title_zh, title_en, *rest) -> tuple[Any, ...]:
+    def act(changed, _quote_clicks, title_zh, title_en, *rest) -> tuple[Any, ...]:
         _, _, _, _, state, quote, comment, *event_values = rest  # the step buttons, then state
-        if not isinstance(state, dict) or "id" not in state:
-            return (no_update,) * 7
+        # Dash calls this once with every input "triggered" when the review is drawn: that is
+        # the page appearing, not a person acting, and saving then would race their first edit.
+        if not isinstance(state, dict) or "id" not in state or len(ctx.triggered_prop_ids) > 1:
+            return (no_update,) * 6
         lang = state.get("lang", "zh")
         account = current_account()
         assert account is not None
         dataset = live.current.dataset
         draft = curation.workspace.draft(str(state["id"]))
         if draft is None:
-            return (*(no_update,) * 4, page_text("not_found", lang), no_update, no_update)
+            return (*(no_update,) * 3, page_text("not_found", lang), no_update, no_update)
         # The page's copy must be the stored one: someone else's save would otherwise be lost.
         draft = replace(draft, revision=int(state.get("revision", draft.revision)))
         trigger = ctx.triggered_id
         message: Any = ""
         search: Any = no_update
         try:
-            if trigger == "grid" and ctx.triggered_prop_ids.get("grid.selectedRows"):
-                position = _selected(selected)
-                return (
-                    no_update,
-                    views.text_view(draft, position),
-                    no_update,
-                    views.sentence_of(draft, position, lang),
-                    no_update,
-                    no_update,
-                    no_update,
-                )
             if trigger == "grid":
-                draft = curation.save(account, _edited(draft, changed))
+                draft = _save_cells(curation, account, str(state["id"]), changed)
                 message = page_text("saved", lang, revision=draft.revision)
             elif trigger == "add-quote":
                 draft = curation.save(account, add_from_quote(draft, quote or "", dataset))
                 message = page_text("saved", lang, revision=draft.revision)
             elif trigger in ("title-zh", "title-en"):
-                draft = curation.save(
-                    account,
-                    replace(
-                        draft, title_zh=(title_zh or "").strip(), title_en=(title_en or "").strip()
-                    ),
-                )
+                titles = {
+                    "title_zh": (title_zh or "").strip(),
+                    "title_en": (title_en or "").strip(),
+                }
+                if titles == {"title_zh": draft.title_zh, "title_en": draft.title_en}:
+                    return (no_update,) * 6  # nothing changed: no new revision
+                draft = curation.save(account, replace(draft, **titles))
                 message = page_text("saved", lang, revision=draft.revision)
             elif trigger == "add-event":
                 event = dict(zip(_EVENT_INPUTS, (v or "" for v in event_values), strict=True))
@@ -248,11 +239,29 @@ def _register(app: Dash, live: LiveData, curation: Curation) -> None:
             views.grid_rows(draft, problems, lang),
             views.text_view(draft),
             views.problem_list(problems, draft, lang),
-            no_update,
             message,
             new_state,
             search,
         )
+
+    @app.callback(
+        Output("report-text", "children"),
+        Output("sentence", "children"),
+        Input("grid", "selectedRows"),
+        State("draft-state", "data"),
+        prevent_initial_call=True,
+    )
+    def select(selected: Any, state: Any) -> tuple[Any, Any]:
+        """A chosen row shows its sentence: apart from the saves, so that choosing a row
+        never sends, and never cancels, a save."""
+        if not isinstance(state, dict) or "id" not in state:
+            return no_update, no_update
+        draft = curation.workspace.draft(str(state["id"]))
+        if draft is None:
+            return no_update, no_update
+        position = _selected(selected)
+        lang = state.get("lang", "zh")
+        return views.text_view(draft, position), views.sentence_of(draft, position, lang)
 
     @app.callback(
         Output("withdraw-message", "children"),
@@ -299,22 +308,63 @@ def _selected(rows: Any) -> int | None:
     return None
 
 
+def _save_cells(curation: Curation, account: Account, draft_id: str, changes: Any) -> Draft:
+    """Save the grid's cell edits onto the stored draft, cell by cell.
+
+    The page's copy of the draft may be behind the stored one for an innocent reason: a
+    person edits a second cell before the first save has answered (the browser then drops
+    the first answer, and with it the new revision). So an edit is checked where it can
+    clash: each cell must still hold, in the stored draft, the value the person saw before
+    typing. Someone else's edit of another cell is kept; of the same cell, it is refused."""
+    for _ in range(3):  # a save between our read and our write: read again and re-check
+        draft = curation.workspace.draft(draft_id)
+        if draft is None:
+            raise DraftError("this report is no longer in the workspace")
+        edited = _edited(draft, changes)  # a clash of cells is final: not tried again
+        if edited.rows == draft.rows:  # a change the store already holds: no new revision
+            return draft
+        try:
+            return curation.save(account, edited)
+        except ConflictError:
+            continue
+    raise ConflictError("this report is being saved by someone else right now; try again")
+
+
 def _edited(draft: Draft, changes: Any) -> Draft:
-    """The draft with the grid's edited rows (each change carries the whole row)."""
+    """``draft`` with the grid's cell changes, each ``{rowId, colId, oldValue, value}``.
+
+    Raises ConflictError when a cell no longer holds the value the change was typed over."""
     rows = [dict(r) for r in draft.rows]
     for change in changes if isinstance(changes, list) else []:
-        data = change.get("data") if isinstance(change, dict) else None
-        if not isinstance(data, dict):
+        if not isinstance(change, dict):
             continue
+        column = str(change.get("colId", ""))
         try:
-            position = int(data.get("_row", ""))
+            position = int(str(change.get("rowId", "")))
         except ValueError:
             continue
-        if 0 <= position < len(rows):
-            values = {k: v for k, v in data.items() if not str(k).startswith("_")}
-            values["keep"] = "yes" if data.get("keep") in (True, "true", "yes") else "no"
-            rows[position] = {**rows[position], **values}
+        if column.startswith("_") or not 0 <= position < len(rows) or column not in rows[position]:
+            continue
+        stored = rows[position][column]
+        old, new = change.get("oldValue"), change.get("value")
+        if column == "keep":
+            stored, old, new = _kept(stored), _kept(old), _kept(new)
+        else:
+            stored, old, new = str(stored or ""), str(old or ""), str(new or "")
+        if stored != old and stored != new:
+            raise ConflictError(
+                f"row {position + 1}, {column}: someone else changed it meanwhile "
+                f"to «{stored}»; reload the report to see their change"
+            )
+        rows[position][column] = ("yes" if new else "no") if column == "keep" else new
     return edit_rows(draft, rows)
+
+
+def _kept(value: Any) -> bool:
+    """A keep cell as the grid sends it (a boolean) or as a draft stores it (kept unless no)."""
+    if isinstance(value, bool):
+        return value
+    return str(value if value is not None else "yes").casefold() not in ("no", "false", "否")
 
 
 def _with_event(draft: Draft, event: dict[str, str]) -> Draft:

@@ -142,10 +142,18 @@ def test_two_curators_take_a_report_live_and_out_again(person: Page, browser: Br
     expect(page.locator("#report-text")).to_contain_text(DOCX_PARAGRAPHS[1])
     expect(page.locator("#report-text mark")).to_have_count(2)  # 超过2亿元, 35家
     expect(cell(page, 0, "raw")).to_have_text("超过2亿元")
-    edit(page, 0, "label_zh", "徽风皖韵家电节：京东销售额")
-    edit(page, 0, "label_en", "Huifeng Wanyun appliance festival: JD sales")
+    # Two cells typed one after the other, without waiting for the first save: both land.
+    for column, value in (
+        ("label_zh", "徽风皖韵家电节：京东销售额"),
+        ("label_en", "Huifeng Wanyun appliance festival: JD sales"),
+    ):
+        cell(page, 0, column).click()
+        page.locator(".ag-cell-inline-editing input").fill(value)
+        page.locator(".ag-cell-inline-editing input").press("Enter")
+    expect(page.locator("#message")).to_contain_text("已保存（第 3 版）", timeout=15_000)
     page.reload()  # the review is saved on the server: nothing is lost with the tab
     expect(cell(page, 0, "label_zh")).to_have_text("徽风皖韵家电节：京东销售额")
+    expect(cell(page, 0, "label_en")).to_have_text("Huifeng Wanyun appliance festival: JD sales")
     page.locator(".ag-row[row-id='1']").first.click()
     expect(page.locator("#sentence")).to_contain_text("首批35家家电企业签约入驻")
     # The same words say a second thing the search did not make a row of: 35 companies
