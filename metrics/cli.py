@@ -26,11 +26,14 @@ import pandas as pd
 
 from metrics.curate.accounts import ROLES, hash_password
 from metrics.dataset import DATA_DIR_VARIABLE, Dataset, resolve_data_dir
+from metrics.dimensions import DIMENSIONS
 from metrics.errors import ConflictError, DataValidationError, QueryError, StoreError
+from metrics.i18n import section, text
 from metrics.merge import ReviewError, add_report, read_report
 from metrics.present import LANGS, figure_records, names
-from metrics.query import Filters, resolve_filters, select_figures
+from metrics.query import Filters, resolve_filters
 from metrics.store import DATABASE_VARIABLE, Store, database_url, default_actor, open_store
+from metrics.table import COLUMNS, MAX_PAGE_SIZE, TableQuery, matching, table_page
 
 EXIT_INVALID_DATA = 1
 EXIT_USAGE = 2
@@ -38,30 +41,19 @@ EXIT_OUTPUT = 3
 EXIT_STORE = 4
 PASSWORD_VARIABLE = "METRICS_PASSWORD"  # a new password for `users add|passwd`, for scripts
 
-_TABLE_COLUMNS = {
-    "zh": {
-        "figure_id": "编号",
-        "city": "城市",
-        "industry": "产业",
-        "metric_name": "指标",
-        "display": "数值",
-        "period_start": "起",
-        "period_end": "止",
-        "inferred": "日期",
-        "label": "说明",
-    },
-    "en": {
-        "figure_id": "id",
-        "city": "city",
-        "industry": "industry",
-        "metric_name": "metric",
-        "display": "value",
-        "period_start": "from",
-        "period_end": "to",
-        "inferred": "date",
-        "label": "label",
-    },
-}
+# Columns of the `figures` table, in order; their headers are in the text catalogue
+# (metrics/locale/*.toml, [cli.columns]).
+_TABLE_COLUMNS = (
+    "figure_id",
+    "city",
+    "industry",
+    "metric_name",
+    "display",
+    "period_start",
+    "period_end",
+    "inferred",
+    "label",
+)
 
 
 def _split(values: Sequence[str] | None) -> list[str]:
@@ -87,19 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
         "unset, the data directory is the store)",
     )
     filters = argparse.ArgumentParser(add_help=False)
-    for name, help_text in (
-        ("city", "city, Chinese or English name (滁州, Chuzhou)"),
-        ("province", "province (安徽, Anhui)"),
-        ("industry", "industry (家电, home appliances)"),
-        ("campaign", "campaign or event id or name; includes its sub-events"),
-        ("metric", "metric id or name (campaign_sales)"),
-        ("source", "report: its source id or title"),
-    ):
+    for dimension in DIMENSIONS:  # --province, --city, …: named once, in metrics/dimensions.py
         filters.add_argument(
-            f"--{name}",
+            f"--{dimension.name}",
             action="append",
-            metavar="VALUE",
-            help=f"{help_text}; repeat or separate with commas",
+            metavar=dimension.name.upper(),
+            help=f"{dimension.help}; repeat or separate with commas",
         )
     filters.add_argument(
         "--from",
@@ -129,6 +114,36 @@ def build_parser() -> argparse.ArgumentParser:
         "figures", parents=[common, filters], help="list figures matching the filters"
     )
     figures.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    # The page's table means the same by a search, a sort and a page: metrics.table.
+    figures.add_argument(
+        "--search",
+        default="",
+        metavar="TEXT",
+        help="only figures with TEXT (any case) in their id, labels, quote, number as written, "
+        "city or industries",
+    )
+    figures.add_argument(
+        "--sort",
+        choices=COLUMNS,
+        default="",
+        metavar="COLUMN",
+        help=f"sort as the dashboard's table does, by {', '.join(COLUMNS)} (names in --lang; "
+        "default: the dataset's order)",
+    )
+    figures.add_argument("--desc", action="store_true", help="sort in descending order")
+    figures.add_argument(
+        "--limit",
+        type=int,
+        metavar="N",
+        help=f"print at most N rows, 1 to {MAX_PAGE_SIZE} (default: every matching row)",
+    )
+    figures.add_argument(
+        "--offset",
+        type=int,
+        default=0,
+        metavar="N",
+        help="skip the first N matching rows (default 0)",
+    )
     export = commands.add_parser(
         "export",
         parents=[common, filters],
@@ -267,23 +282,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "extract":
         return _extract(dataset, args)
     try:
+        chosen = {d.name: _split(getattr(args, d.name)) for d in DIMENSIONS}
         filters = resolve_filters(
-            dataset,
-            city=_split(args.city),
-            province=_split(args.province),
-            industry=_split(args.industry),
-            campaign=_split(args.campaign),
-            metric=_split(args.metric),
-            source=_split(args.source),
-            period_start=args.period_start,
-            period_end=args.period_end,
+            dataset, **chosen, period_start=args.period_start, period_end=args.period_end
         )
+        if args.command == "export":
+            return _export(dataset, filters, args.lang, Path(args.output))
+        return _figures(dataset, filters, args)
     except QueryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if args.command == "export":
-        return _export(dataset, filters, args.lang, Path(args.output))
-    return _figures(dataset, filters, args.lang, args.format)
 
 
 def _location(args: argparse.Namespace) -> str:
@@ -529,8 +537,39 @@ def _validate(store: Store, dataset: Dataset) -> int:
     return 0
 
 
-def _figures(dataset: Dataset, filters: Filters, lang: str, fmt: str) -> int:
-    records = figure_records(dataset, select_figures(dataset, filters), lang)
+def _figures(dataset: Dataset, filters: Filters, args: argparse.Namespace) -> int:
+    """The figures of the view, searched, sorted and paged as the page's table does
+    (:func:`metrics.table.table_page`); without --limit or --offset, every matching row."""
+    lang, fmt, limit, offset = args.lang, args.format, args.limit, args.offset
+    if limit is not None and not 1 <= limit <= MAX_PAGE_SIZE:
+        print(
+            f"error: --limit is 1 to {MAX_PAGE_SIZE} rows, not {limit}; leave it out for every "
+            "matching row, or page with --offset",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if offset < 0:
+        print(f"error: --offset is 0 or more, not {offset}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.desc and not args.sort:
+        print(f"error: --desc needs --sort COLUMN ({', '.join(COLUMNS)})", file=sys.stderr)
+        return EXIT_USAGE
+    query = TableQuery(search=args.search, sort=args.sort, descending=args.desc)
+    if limit is None:
+        positions = matching(dataset, filters, query, lang)
+        total = len(positions)
+        records = figure_records(dataset, dataset.figure_view.iloc[positions[offset:]], lang)
+    else:
+        page = table_page(dataset, filters, query, start=offset, size=limit, lang=lang)
+        records, total = page.records, page.total
+    if limit is not None or offset:
+        if records.empty:
+            status = text("cli.rows_none", lang, first=offset + 1, total=total)
+        else:
+            status = text(
+                "cli.rows", lang, first=offset + 1, last=offset + len(records), total=total
+            )
+        print(status, file=sys.stderr)
     if fmt == "json":
         rows = json.loads(records.to_json(orient="records", force_ascii=False))
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
@@ -541,10 +580,11 @@ def _figures(dataset: Dataset, filters: Filters, lang: str, fmt: str) -> int:
             out[column] = out[column].map({True: "true", False: "false"})
         out.to_csv(sys.stdout, index=False, float_format="%.15g", lineterminator="\n")
     elif records.empty:
-        print("没有符合筛选条件的数据。" if lang == "zh" else "No figures match these filters.")
+        if not total:  # a page past the last row prints nothing: the status line says why
+            print(text("cli.empty", lang))
     else:
         table = records.copy()
-        marks = {"zh": ("推定", "原文"), "en": ("inferred", "stated")}[lang]
+        marks = text("cli.inferred", lang), text("cli.stated", lang)
         table["inferred"] = [marks[0] if x else marks[1] for x in table["date_inferred"]]
         if lang == "en":
             table["city"] = table["city"].map(names(dataset, "cities", "en"))
@@ -552,5 +592,6 @@ def _figures(dataset: Dataset, filters: Filters, lang: str, fmt: str) -> int:
             table["industry"] = [
                 " | ".join(english[i] for i in s.split("|")) for s in table["industry"]
             ]
-        _print_table(table[list(_TABLE_COLUMNS[lang])].rename(columns=_TABLE_COLUMNS[lang]))
+        headers = section("cli.columns", lang)
+        _print_table(table[list(_TABLE_COLUMNS)].rename(columns=dict(headers)))
     return 0

@@ -14,10 +14,10 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pandas as pd
 from openpyxl import Workbook
@@ -27,267 +27,45 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from metrics.dataset import Dataset
 from metrics.excel import TARGET_PREFIX, Column, SheetRows, number_format, save, set_widths
+from metrics.i18n import licence_name, section
 from metrics.present import axis_scale, check_lang, chosen_names, figure_records, names
 from metrics.query import Filters, aggregate, select_figures
 
 EXCEL_MAX_ROWS = 1_048_576  # rows in one worksheet, header included
 ROWS_PER_CHUNK = 10_000  # Figures rows made into XML at once: bounded memory at any size
 
-LABELS = {
-    "zh": {
-        "sheets": ("摘要", "数据", "来源", "说明"),
-        "title": "区域数字经济指标",
-        "filters": "筛选条件",
-        "all": "全部",
-        "made": "生成时间",
-        "unit": "单位",
-        "city": "城市",
-        "total": "合计",
-        "city_total": "城市合计",
-        "target": "目标，不是实绩",
-        "legend": "格式说明：≥ 不少于；> 超过；~ 约数；“目标”为规划目标。"
-        "数值单元格均为数字，可直接计算。",
-        "shared": "同属多个产业的数字在各产业下各计一次；城市合计与总计只计一次。",
-        "not_additive": "此指标的数字不可相加：每格只列单项数字，"
-        "一格有多项时留空并注明项数，不给合计。",
-        "n_figures": "{n}项，不可相加",
-        "chart": "各城市、产业的活动销售额（{unit}）",
-        "no_figures": "没有符合筛选条件的数据。",
-        "yes": "是",
-        "no": "否",
-        "unknown": "未知",
-        "more_ids": "……另有 {n} 项，见“数据”表",
-        "qualifiers": {
-            "exact": "确数",
-            "at_least": "不少于",
-            "more_than": "超过",
-            "approx": "约数",
-        },
-        "sources": (
-            "来源编号",
-            "标题",
-            "城市",
-            "活动日期",
-            "日期推定",
-            "发布者",
-            "网址",
-            "发布日期",
-            "文件",
-            "SHA-256",
-            "支持的数据项数",
-            "支持的数据编号",
-        ),
-        "about": {
-            "language": "语言",
-            "language_value": "中文",
-            "version": "数据版本",
-            "version_value": "{version}（数据包 {package}）",
-            "validation": "校验状态",
-            "validation_value": "已通过全部校验规则（{tables} 张表，{figures} 项数据）",
-            "rows": "导出的数据项数",
-            "cite": "引用方式",
-            "cite_value": "《区域数字经济指标》数据集第 {version} 版（CC BY 4.0），"
-            "据京东云城市合作报道整理；引用单个数字时请注明其来源报道与原文（见“数据”表）。",
-            "license": "许可",
-            "license_value": "整理数据 CC BY 4.0；报道原文版权归原发布者。",
-            "columns": "“数据”表各列含义",
-            "column": "列",
-            "meaning": "含义",
-        },
-    },
-    "en": {
-        "sheets": ("Summary", "Figures", "Sources", "About"),
-        "title": "Regional digital-economy metrics",
-        "filters": "Filters",
-        "all": "all",
-        "made": "Made at",
-        "unit": "Unit",
-        "city": "City",
-        "total": "Total",
-        "city_total": "City total",
-        "target": "a target, not an achievement",
-        "legend": "Formats: ≥ at least; > more than; ~ approximately; Target = a plan target. "
-        "Value cells are numbers and can be calculated with.",
-        "shared": "A figure for several industries counts under each of them, but once in city "
-        "totals and the total.",
-        "not_additive": "Figures of this metric may not be added: a cell shows a single figure; "
-        "where it holds several it is left empty with their count, and there are no totals.",
-        "n_figures": "{n} figures, not additive",
-        "chart": "Campaign sales by city and industry ({unit})",
-        "no_figures": "No figures match these filters.",
-        "yes": "yes",
-        "no": "no",
-        "unknown": "unknown",
-        "more_ids": " … and {n} more (see the Figures sheet)",
-        "qualifiers": {
-            "exact": "exact",
-            "at_least": "at least",
-            "more_than": "more than",
-            "approx": "approximately",
-        },
-        "sources": (
-            "Source ID",
-            "Title",
-            "City",
-            "Event date",
-            "Date inferred",
-            "Publisher",
-            "URL",
-            "Published",
-            "File",
-            "SHA-256",
-            "Figures supported",
-            "Figure IDs",
-        ),
-        "about": {
-            "language": "Language",
-            "language_value": "English",
-            "version": "Dataset version",
-            "version_value": "{version} (data package {package})",
-            "validation": "Validation",
-            "validation_value": "passed every rule ({tables} tables, {figures} figures)",
-            "rows": "Figures exported",
-            "cite": "How to cite",
-            "cite_value": "Regional digital-economy figures, dataset version {version} "
-            "(CC BY 4.0), curated from JD Cloud city cooperation reports; when citing a "
-            "figure, name its source report and quote (see the Figures sheet).",
-            "license": "Licence",
-            "license_value": "Curated data CC BY 4.0; report texts belong to their publishers.",
-            "columns": "Columns of the Figures sheet",
-            "column": "Column",
-            "meaning": "Meaning",
-        },
-    },
-}
-
-# Figures sheet: (record column, zh header, en header, width, zh meaning, en meaning).
+# Figures sheet: (record column, width). Each column's header and meaning, in either language,
+# are in the text catalogue (metrics/locale/*.toml, [workbook.columns]).
 FIGURE_COLUMNS = (
-    (
-        "figure_id",
-        "编号",
-        "Figure ID",
-        34,
-        "数据的稳定编号，用于引用和链接",
-        "stable id of the figure, for citing and linking",
-    ),
-    ("label", "说明", "Label", 36, "这个数字是什么", "what the number is"),
-    ("city", "城市", "City", 10, "城市", "city"),
-    ("province", "省份", "Province", 10, "省份", "province"),
-    (
-        "industry",
-        "产业",
-        "Industry",
-        16,
-        "所属产业，可有多个",
-        "industries; a figure may have several",
-    ),
-    ("campaign", "活动", "Campaign or event", 30, "所属活动或事件", "the campaign or event"),
-    ("metric_name", "指标", "Metric", 18, "指标名称", "what kind of number"),
-    (
-        "metric",
-        "指标编号",
-        "Metric ID",
-        22,
-        "指标编号；只有同一指标的数字可比较或相加",
-        "metric id; only figures of one metric are compared or added",
-    ),
-    (
-        "value",
-        "数值（基本单位）",
-        "Value (base unit)",
-        18,
-        "以元或家计的数值，是数字，可直接计算",
-        "the value in yuan or companies, as a number",
-    ),
-    ("unit", "单位", "Unit", 9, "数值的单位", "unit of the value"),
-    (
-        "qualifier",
-        "确定程度",
-        "Certainty",
-        12,
-        "确数、不少于、超过或约数，依原文措辞",
-        "exact, at least, more than or approximately, as the text words it",
-    ),
-    (
-        "is_target",
-        "是否目标",
-        "Target",
-        8,
-        "规划目标不是实绩",
-        "a plan target is not an achievement",
-    ),
-    ("display", "显示值", "Display", 20, "带单位与确定程度的显示形式", "the value as displayed"),
-    (
-        "raw",
-        "原文写法",
-        "As written",
-        16,
-        "数字在原文中的写法",
-        "the number as the report writes it",
-    ),
-    (
-        "quote",
-        "原文",
-        "Quote (Chinese original)",
-        60,
-        "原文中包含该数字的句子，逐字摘录",
-        "the report's sentence holding the number, verbatim",
-    ),
-    (
-        "source_id",
-        "来源编号",
-        "Source ID",
-        24,
-        "来源报道编号（见“来源”表）",
-        "source report id (see the Sources sheet)",
-    ),
-    ("source_title", "来源报道", "Source report", 40, "来源报道标题", "source report title"),
-    (
-        "period_start",
-        "起始日期",
-        "Period start",
-        12,
-        "数字所涵盖时期的第一天",
-        "first day the figure covers",
-    ),
-    (
-        "period_end",
-        "截止日期",
-        "Period end",
-        12,
-        "数字所涵盖时期的最后一天",
-        "last day the figure covers",
-    ),
-    (
-        "period_precision",
-        "时间精度",
-        "Precision",
-        10,
-        "原文给出日期的精度：日、月、年或规划期",
-        "how precisely the text dates it: day, month, year or plan period",
-    ),
-    (
-        "date_inferred",
-        "日期推定",
-        "Date inferred",
-        9,
-        "原文未写全日期、由整理者推定时为“是”",
-        "yes when the text does not give the date in full and it was inferred",
-    ),
-    (
-        "date_inferred_reason",
-        "推定理由",
-        "Why inferred",
-        50,
-        "日期推定的理由",
-        "why the date was inferred",
-    ),
-    ("notes", "整理说明", "Curator's notes", 50, "整理者说明", "the curator's remarks"),
+    ("figure_id", 34),
+    ("label", 36),
+    ("city", 10),
+    ("province", 10),
+    ("industry", 16),
+    ("campaign", 30),
+    ("metric_name", 18),
+    ("metric", 22),
+    ("value", 18),
+    ("unit", 9),
+    ("qualifier", 12),
+    ("is_target", 8),
+    ("display", 20),
+    ("raw", 16),
+    ("quote", 60),
+    ("source_id", 24),
+    ("source_title", 40),
+    ("period_start", 12),
+    ("period_end", 12),
+    ("period_precision", 10),
+    ("date_inferred", 9),
+    ("date_inferred_reason", 50),
+    ("notes", 50),
 )
-_PRECISION = {
-    "zh": {"day": "日", "month": "月", "year": "年", "plan_period": "规划期"},
-    "en": {"day": "day", "month": "month", "year": "year", "plan_period": "plan period"},
-}
+
+
+def workbook_labels(lang: str) -> Mapping[str, Any]:
+    """The workbook's texts in ``lang``: the ``[workbook]`` table of the text catalogue."""
+    return section("workbook", lang)
 
 
 @dataclass(frozen=True)
@@ -305,7 +83,7 @@ def export_filename(dataset: Dataset, filters: Filters, lang: str, today: dt.dat
     ``区域数字经济指标_滁州_家电_2026-11-23.xlsx``: the filters' names in the chosen language,
     without characters Windows forbids, shortened so the whole path stays well under 260.
     """
-    parts = [LABELS[check_lang(lang)]["title"]]
+    parts = [workbook_labels(check_lang(lang))["title"]]
     parts += [
         "-".join(chosen) for chosen in chosen_names(dataset, filters, lang).values() if chosen
     ]
@@ -327,7 +105,7 @@ def write_workbook(
     max_rows: int = EXCEL_MAX_ROWS,
 ) -> ExportSummary:
     """Write the Summary, Figures, Sources and About sheets for ``filters`` to ``output``."""
-    labels = LABELS[check_lang(lang)]
+    labels = workbook_labels(check_lang(lang))
     made_at = made_at or dt.datetime.now().astimezone()
     figures = select_figures(dataset, filters)
     workbook = Workbook(write_only=True)
@@ -380,11 +158,10 @@ def export_file(
 
 def describe_filters(dataset: Dataset, filters: Filters, lang: str) -> list[tuple[str, str]]:
     """(dimension, chosen values) for every filter, "all" where none is set."""
-    labels = LABELS[lang]
-    headings = _FILTER_HEADINGS[lang]
-    separator = "、" if lang == "zh" else ", "
+    labels = workbook_labels(lang)
+    headings = labels["filter_headings"]
     rows = [
-        (headings[dimension], separator.join(chosen) if chosen else labels["all"])
+        (headings[dimension], labels["list_sep"].join(chosen) if chosen else labels["all"])
         for dimension, chosen in chosen_names(dataset, filters, lang).items()
     ]
     period = (
@@ -396,28 +173,6 @@ def describe_filters(dataset: Dataset, filters: Filters, lang: str) -> list[tupl
     return rows
 
 
-_FILTER_HEADINGS = {
-    "zh": {
-        "province": "省份",
-        "city": "城市",
-        "industry": "产业",
-        "metric": "指标",
-        "campaign": "活动",
-        "source": "报道",
-        "period": "时间",
-    },
-    "en": {
-        "province": "Province",
-        "city": "City",
-        "industry": "Industry",
-        "metric": "Metric",
-        "campaign": "Campaign or event",
-        "source": "Report",
-        "period": "Period",
-    },
-}
-
-
 def _summary_sheet(
     rows: SheetRows,
     dataset: Dataset,
@@ -426,11 +181,11 @@ def _summary_sheet(
     lang: str,
     made_at: dt.datetime,
 ) -> None:
-    labels = LABELS[lang]
+    labels = workbook_labels(lang)
     set_widths(rows.sheet, [16] + [14] * 12)
     rows.append([rows.text(f"{labels['title']} · {labels['sheets'][0]}", bold=True)])
-    colon, separator = ("：", "；") if lang == "zh" else (": ", "; ")
-    filter_text = separator.join(
+    colon = labels["colon"]
+    filter_text = labels["clause_sep"].join(
         f"{k}{colon}{v}" for k, v in describe_filters(dataset, filters, lang)
     )
     rows.append([rows.text(labels["filters"]), rows.text(filter_text)])
@@ -464,15 +219,10 @@ def _summary_sheet(
             for i in dataset.tables["industries"]["industry"].astype(str)
             if i in present_industries
         ]
-        title = metric_names[metric] + (
-            f"（{labels['target']}）"
-            if lang == "zh" and target
-            else f" ({labels['target']})"
-            if target
-            else ""
-        )
+        title = metric_names[metric]
+        if target:
+            title = labels["target_title"].format(metric=title)
         rows.append([])
-        colon = "：" if lang == "zh" else ": "
         rows.append([rows.text(f"{title} · {labels['unit']}{colon}{unit_label}", bold=True)])
         header_row = row + 2
         rows.append(
@@ -530,7 +280,7 @@ def _summary_cell(
     divisor: float,
     decimals: int,
     target: str,
-    labels: dict,
+    labels: Mapping[str, Any],
     *,
     bold: bool = False,
 ) -> bytes | None:
@@ -553,7 +303,7 @@ def _sales_chart(
     last_row: int,
     n_industries: int,
     unit_label: str,
-    labels: dict,
+    labels: Mapping[str, Any],
 ) -> BarChart:
     """A native Excel column chart of the campaign-sales table: editable in Excel."""
     chart = BarChart()
@@ -573,7 +323,7 @@ def _sales_chart(
 
 def figures_sheet_frame(dataset: Dataset, figures: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The Figures sheet's columns as plain values, in FIGURE_COLUMNS order; dates stay ISO text."""
-    labels = LABELS[lang]
+    labels = workbook_labels(lang)
     records = figure_records(dataset, figures, lang)
     city_names, industry_names = names(dataset, "cities", lang), names(dataset, "industries", lang)
     province_names = names(dataset, "provinces", lang)
@@ -582,7 +332,7 @@ def figures_sheet_frame(dataset: Dataset, figures: pd.DataFrame, lang: str) -> p
         .set_index("source_id")["title_zh" if lang == "zh" else "title_en"]
         .to_dict()
     )
-    separator = "、" if lang == "zh" else ", "
+    separator = labels["list_sep"]
     records["city"] = records["city"].map(city_names)
     records["province"] = records["province"].map(province_names)
     records["industry"] = records["industry"].map(
@@ -591,9 +341,9 @@ def figures_sheet_frame(dataset: Dataset, figures: pd.DataFrame, lang: str) -> p
             for s in records["industry"].unique()
         }
     )
-    records["qualifier"] = records["qualifier"].map(labels["qualifiers"])
+    records["qualifier"] = records["qualifier"].map(dict(labels["qualifiers"]))
     records["source_title"] = records["source_id"].map(titles)
-    records["period_precision"] = records["period_precision"].map(_PRECISION[lang])
+    records["period_precision"] = records["period_precision"].map(dict(labels["precision"]))
     for column in ("is_target", "date_inferred"):
         records[column] = records[column].map({True: labels["yes"], False: labels["no"]})
     return records[[c[0] for c in FIGURE_COLUMNS]]
@@ -612,7 +362,8 @@ def _figures_sheets(
     The rows are made when the workbook is saved, a chunk at a time, so memory stays bounded.
     """
     per_sheet = max_rows - 1
-    headers = [c[1] if lang == "zh" else c[2] for c in FIGURE_COLUMNS]
+    texts = workbook_labels(lang)["columns"]
+    headers = [texts[c[0]]["header"] for c in FIGURE_COLUMNS]
     last_column = get_column_letter(len(headers))
     records = figures_sheet_frame(dataset, figures, lang)
     sheets: list[SheetRows] = []
@@ -623,7 +374,7 @@ def _figures_sheets(
         )
         rows.sheet.freeze_panes = "A2"
         rows.sheet.auto_filter.ref = f"A1:{last_column}{len(part) + 1}"
-        set_widths(rows.sheet, [c[3] for c in FIGURE_COLUMNS])
+        set_widths(rows.sheet, [c[1] for c in FIGURE_COLUMNS])
         rows.append([rows.text(h, bold=True) for h in headers])
         rows.extend(_figure_chunks(rows, part), len(part))
         sheets.append(rows)
@@ -639,10 +390,10 @@ def _figure_chunks(rows: SheetRows, records: pd.DataFrame) -> Iterator[list[Colu
 
 
 def _sources_sheet(rows: SheetRows, dataset: Dataset, figures: pd.DataFrame, lang: str) -> None:
-    labels = LABELS[lang]
+    labels = workbook_labels(lang)
     set_widths(rows.sheet, [24, 40, 10, 12, 10, 12, 12, 12, 34, 66, 12, 60])
     rows.sheet.freeze_panes = "A2"
-    rows.append([rows.text(h, bold=True) for h in labels["sources"]])
+    rows.append([rows.text(h, bold=True) for h in labels["source_headers"]])
     used = figures.groupby(figures["source_id"].astype(str))["figure_id"].agg(
         lambda s: list(s.astype(str))
     )
@@ -677,7 +428,7 @@ def _sources_sheet(rows: SheetRows, dataset: Dataset, figures: pd.DataFrame, lan
 IDS_LISTED = 200
 
 
-def _id_list(ids: list[str], labels: dict) -> str:
+def _id_list(ids: list[str], labels: Mapping[str, Any]) -> str:
     listed = ", ".join(ids[:IDS_LISTED])
     if len(ids) > IDS_LISTED:
         listed += labels["more_ids"].format(n=len(ids) - IDS_LISTED)
@@ -692,7 +443,8 @@ def _about_sheet(
     lang: str,
     made_at: dt.datetime,
 ) -> None:
-    labels, about = LABELS[lang], LABELS[lang]["about"]
+    labels = workbook_labels(lang)
+    about, licence = labels["about"], licence_name(dataset, lang)
     set_widths(rows.sheet, [22, 90])
     rows.append([rows.text(labels["title"], bold=True)])
     rows.append([rows.text(labels["filters"], bold=True)])
@@ -712,8 +464,8 @@ def _about_sheet(
         ),
         (labels["made"], made_at.isoformat(timespec="seconds")),
         (about["rows"], count),
-        (about["cite"], about["cite_value"].format(version=dataset.version)),
-        (about["license"], about["license_value"]),
+        (about["cite"], about["cite_value"].format(version=dataset.version, licence=licence)),
+        (about["license"], about["license_value"].format(licence=licence)),
     ]
     rows.append([])
     for heading, value in entries:
@@ -722,6 +474,6 @@ def _about_sheet(
     rows.append([])
     rows.append([rows.text(about["columns"], bold=True)])
     rows.append([rows.text(about["column"], bold=True), rows.text(about["meaning"], bold=True)])
-    for column in FIGURE_COLUMNS:
-        header, meaning = (column[1], column[4]) if lang == "zh" else (column[2], column[5])
-        rows.append([rows.text(header), rows.text(meaning)])
+    for column, _ in FIGURE_COLUMNS:
+        texts = labels["columns"][column]
+        rows.append([rows.text(texts["header"]), rows.text(texts["meaning"])])

@@ -5,6 +5,8 @@ the passage a quote comes from. Each answers one question of the page from the d
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -182,24 +184,48 @@ def targets_vs_scale(dataset: Dataset, filters: Filters, limit: int | None = Non
     return TargetRows(ordered, len(best))
 
 
-def city_values(dataset: Dataset, result: Aggregate, filters: Filters) -> pd.DataFrame:
-    """An aggregated metric per city, with coordinates, for every city the filters allow.
+def target_rows(dataset: Dataset, filters: Filters) -> np.ndarray:
+    """The rows of the figures in the view that are targets — of a metric the metrics table
+    marks ``is_target`` — in dataset order: goals, never added to anything."""
+    index = dataset.figure_index
+    metrics = dataset.tables["metrics"]
+    targets = metrics.loc[metrics["is_target"].astype(bool), "metric"].astype(str)
+    return np.flatnonzero(
+        index.mask(filters) & index.lookup(index.metric_keys, targets)[index.metric]
+    )
 
-    A city without figures of the metric keeps its row with ``n_figures`` 0 and no value, so the
-    map can say "no data" instead of leaving the city out.
-    """
-    by_city = result.by_city
-    cities = dataset.tables["cities"][["city", "name_en", "province", "latitude", "longitude"]]
-    cities = cities.assign(city=cities["city"].astype(str))
-    if filters.city:
-        cities = cities[cities["city"].isin(filters.city)]
-    if filters.province:
-        cities = cities[cities["province"].isin(filters.province)]
-    merged = cities.merge(by_city, on="city", how="left")
+
+PROVINCES = Path(__file__).resolve().parent / "resources" / "provinces.csv"
+
+
+@cache
+def province_layout() -> pd.DataFrame:
+    """China's 34 province-level units with their English names and a place on a tile grid
+    (``tile_x`` west to east, ``tile_y`` north to south): a schematic layout by rough
+    geography, not a map (see ``metrics/resources/README.md``)."""
+    return pd.read_csv(PROVINCES, dtype={"province": str, "name_en": str, "kind": str})
+
+
+def province_values(result: Aggregate) -> pd.DataFrame:
+    """An aggregated metric for every province-level unit of the tile layout: those without
+    figures keep their row with ``n_figures`` 0 and no value, so a tile says "no data"."""
+    merged = province_layout().merge(result.by_province, on="province", how="left")
     merged["n_figures"] = merged["n_figures"].fillna(0).astype(int)
     merged["qualifier"] = merged["qualifier"].fillna("exact")
     merged["approximate"] = merged["approximate"].fillna(False).astype(bool)
-    return merged.reset_index(drop=True)
+    return merged
+
+
+def city_ranking(dataset: Dataset, result: Aggregate, limit: int) -> tuple[pd.DataFrame, int, int]:
+    """The cities with the largest values of an aggregated metric (ties by name), at most
+    ``limit``; how many cities have a value; and how many have figures that may not be added
+    (several figures of a non-additive metric), which no ranking can place."""
+    by_city = result.by_city
+    valued = by_city[by_city["value"].notna()]
+    ranked = valued.sort_values(["value", "city"], ascending=[False, True]).head(limit)
+    cities = dataset.tables["cities"][["city", "province"]].astype(str)
+    ranked = ranked.merge(cities, on="city", how="left")
+    return ranked.reset_index(drop=True), len(valued), len(by_city) - len(valued)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ missing key; lookup tables get one extra ``False`` slot at the end, so a -1 code
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -95,6 +95,13 @@ class FigureIndex:
                 values = values.astype(str)
             self._orders[column] = values.argsort(kind="stable").to_numpy()
         return self._orders[column]
+
+    def ranked_order(self, key: str, ranks: Callable[[], np.ndarray]) -> np.ndarray:
+        """Every figure's position, sorted (stable) by the rank ``ranks()`` gives each figure;
+        made once per ``key``, like :meth:`order`."""
+        if key not in self._orders:
+            self._orders[key] = np.argsort(ranks(), kind="stable")
+        return self._orders[key]
 
     def search(self, text: str, within: np.ndarray) -> np.ndarray:
         """``within`` (a mask) narrowed to the figures that have ``text`` (any case) in their id,

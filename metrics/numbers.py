@@ -377,7 +377,10 @@ def detect_qualifier(before: str, raw: str, after: str = "") -> Qualifier:
     return _combine(list(bounds), _normalize(before) + raw + _normalize(after))
 
 
-_BOUND_SYMBOLS: dict[str, str] = {"exact": "", "at_least": "≥", "more_than": ">", "approx": "~"}
+QUALIFIER_SYMBOLS: dict[str, str] = {"exact": "", "at_least": "≥", "more_than": ">", "approx": "~"}
+# A bound whose sum includes approximate parts says so in words after the number: two symbols
+# run together (≥~) read as a typo.
+_WITH_APPROX: dict[str, str] = {"zh": "（含约数）", "en": " (incl. approx.)"}
 _TARGET_PREFIX: dict[str, str] = {"zh": "目标 ", "en": "Target "}
 # Parsed once: Babel re-parses a locale given as a string on every call, which dominated
 # formatting a hundred thousand values.
@@ -419,7 +422,8 @@ def format_value(
     in Chinese and ``unit_en`` (e.g. CNY) before it in English; counts as number plus unit word;
     percent values are fractions (0.0286 -> 2.86%) and carry no unit. The qualifier becomes a
     prefix symbol (≥, >, ~) so a bound is never mistaken for a value; ``approximate`` marks
-    sums with approximate parts (≥~); ``target`` marks a goal rather than an outcome. A missing
+    a bound summed from approximate parts (≥1.2亿元（含约数）); ``target`` marks a goal rather
+    than an outcome. A missing
     value (None or NaN) is shown as "—". Raises ValueError for an unknown ``lang``,
     ``unit_kind`` or ``qualifier``, or an infinite value.
     """
@@ -433,8 +437,10 @@ def format_value(
         return "—"
     if math.isinf(value):
         raise ValueError(f"cannot format infinite value {value!r}")
-    symbol = _BOUND_SYMBOLS[qualifier]
-    if approximate and symbol != "~":
-        symbol += "~"
+    symbol, suffix = QUALIFIER_SYMBOLS[qualifier], ""
+    if approximate and symbol in ("≥", ">"):
+        suffix = _WITH_APPROX[lang]
+    elif approximate:
+        symbol = "~"  # an exact sum of approximate parts is itself about that much
     prefix = _TARGET_PREFIX[lang] if target else ""
-    return f"{prefix}{symbol}{_number_text(value, unit_kind, lang, unit_zh, unit_en)}"
+    return f"{prefix}{symbol}{_number_text(value, unit_kind, lang, unit_zh, unit_en)}{suffix}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from metrics.dataset import Dataset
+from metrics.dimensions import BY_TABLE, DIMENSIONS
 from metrics.numbers import format_value
 
 LANGS = ("zh", "en")
@@ -41,20 +42,6 @@ RECORD_COLUMNS = (
     "notes",
 )
 
-# table -> key column and the column holding the English name.
-_NAMES = {
-    "cities": ("city", "name_en"),
-    "provinces": ("province", "province_en"),
-    "industries": ("industry", "name_en"),
-    "metrics": ("metric", "name_en"),
-    "events": ("event_id", "name_en"),
-    "sources": ("source_id", "title_en"),
-}
-
-
-# A table whose keys are ids, not Chinese names: the column its Chinese label is in.
-_CHINESE = {"metrics": "name_zh", "events": "name_zh", "sources": "title_zh"}
-
 
 def check_lang(lang: str) -> str:
     if lang not in LANGS:
@@ -63,12 +50,14 @@ def check_lang(lang: str) -> str:
 
 
 def names(dataset: Dataset, table: str, lang: str) -> dict[str, str]:
-    """Display names of a reference table's keys: the Chinese key itself, or its English name."""
-    key, english = _NAMES[table]
-    frame = dataset.tables["cities" if table == "provinces" else table]
-    label = english if lang == "en" else _CHINESE.get(table, key)
+    """Display names of the keys a dimension's values are listed under (``table``, such as
+    "cities"; see :data:`metrics.dimensions.DIMENSIONS`), in ``lang``."""
+    dimension = BY_TABLE[table]
+    frame = dataset.tables[dimension.frame]
+    label = dimension.english if lang == "en" else dimension.chinese
     # tolist(): iterating a pandas string column boxes each value (ms for 10,000 campaigns).
-    keys, labels = frame[key].astype(str).tolist(), frame[label].astype(str).tolist()
+    keys = frame[dimension.key].astype(str).tolist()
+    labels = frame[label].astype(str).tolist()
     return dict(zip(keys, labels, strict=True))
 
 
@@ -160,23 +149,12 @@ def axis_scale(dataset: Dataset, max_value: float, unit: str, lang: str) -> tupl
     return 1.0, _AXIS_UNITS[lang][-1][1]
 
 
-# Filter dimension -> the reference table that names its values, in the order filters are shown.
-FILTER_TABLES = (
-    ("province", "provinces"),
-    ("city", "cities"),
-    ("industry", "industries"),
-    ("metric", "metrics"),
-    ("campaign", "events"),
-    ("source", "sources"),
-)
-
-
 def chosen_names(dataset: Dataset, filters: object, lang: str) -> dict[str, list[str]]:
     """The display names of each filter dimension's chosen values ([] where none is chosen).
 
     ``filters`` is anything with the dimensions as attributes: query Filters or a page view.
     """
     return {
-        dimension: [names(dataset, table, lang)[key] for key in getattr(filters, dimension)]
-        for dimension, table in FILTER_TABLES
+        d.name: [names(dataset, d.table, lang)[key] for key in getattr(filters, d.name)]
+        for d in DIMENSIONS
     }

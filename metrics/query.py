@@ -17,19 +17,10 @@ import numpy as np
 import pandas as pd
 
 from metrics.dataset import Dataset
+from metrics.dimensions import BY_NAME
 from metrics.errors import QueryError
 from metrics.index import IDS_KEPT
 from metrics.numbers import sum_qualifiers
-
-# Filter dimension -> (table, key column, columns whose values also name a key).
-_DIMENSIONS = {
-    "city": ("cities", "city", ("name_en",)),
-    "province": ("cities", "province", ("province_en",)),
-    "industry": ("industries", "industry", ("name_en",)),
-    "campaign": ("events", "event_id", ("name_zh", "name_en")),
-    "metric": ("metrics", "metric", ("name_zh", "name_en")),
-    "source": ("sources", "source_id", ("title_zh", "title_en")),
-}
 
 
 @dataclass(frozen=True)
@@ -37,7 +28,8 @@ class Filters:
     """A query: each tuple is a multi-select (empty = no restriction); dimensions combine with AND.
 
     Values are the dataset's keys (Chinese city and industry names, event and metric ids); build
-    them from user input with :func:`resolve_filters`.
+    them from user input with :func:`resolve_filters`. The fields are the dimensions of
+    :data:`metrics.dimensions.DIMENSIONS` and the period (a test keeps them the same).
     """
 
     city: tuple[str, ...] = ()
@@ -66,14 +58,14 @@ def resolve_filters(
 
     Raises :class:`QueryError` naming every value the dataset does not know, with the choices.
     """
-    given = {
-        "city": city,
-        "province": province,
-        "industry": industry,
-        "campaign": campaign,
-        "metric": metric,
-        "source": source,
-    }
+    given = dict(
+        city=city,
+        province=province,
+        industry=industry,
+        campaign=campaign,
+        metric=metric,
+        source=source,
+    )
     resolved: dict[str, tuple[str, ...]] = {}
     unknown: list[str] = []
     for dimension, values in given.items():
@@ -119,10 +111,10 @@ def resolve_values(
 
 
 def _lookup(dataset: Dataset, dimension: str) -> dict[str, str]:
-    table, key, aliases = _DIMENSIONS[dimension]
-    frame = dataset.tables[table]
+    found = BY_NAME[dimension]
+    frame, key = dataset.tables[found.frame], found.key
     lookup: dict[str, str] = {}
-    for column in (*aliases, key):  # the key itself wins over an alias that happens to clash
+    for column in (*found.aliases, key):  # the key itself wins over an alias that happens to clash
         for alias, value in zip(frame[column].astype(str), frame[key].astype(str), strict=True):
             lookup[alias.casefold()] = value
     return lookup
@@ -154,11 +146,12 @@ class Aggregate:
     Every frame has the columns ``value`` (NaN where the figures may not be added), ``qualifier``
     (exact, at_least, more_than, approx), ``approximate`` (a bound that includes approximate
     parts), ``n_figures`` and ``figure_ids`` (the first ``ids_kept``, in dataset order);
-    ``cells`` is keyed by city and industry, ``by_city`` by city, ``by_industry`` by industry,
-    and ``total`` is one row. ``cell_parts`` splits each cell by ``shared``: the part from
-    figures of this industry alone and the part from figures shared with other industries,
-    which a chart must draw as shared so nobody reads 3.55亿 of food-and-appliance sales as
-    appliances alone. ``source_ids`` are the reports of every figure aggregated.
+    ``cells`` is keyed by city and industry, ``by_city`` by city, ``by_province`` by province,
+    ``by_industry`` by industry, and ``total`` is one row. ``cell_parts`` splits each cell by
+    ``shared``: the part from figures of this industry alone and the part from figures shared
+    with other industries, which a chart must draw as shared so nobody reads 3.55亿 of
+    food-and-appliance sales as appliances alone. ``source_ids`` are the reports of every
+    figure aggregated.
     """
 
     def __init__(
@@ -219,6 +212,13 @@ class Aggregate:
         index = self._index
         frame = self._combine(False, index.city[self._rows], len(index.city_keys))
         return _decode(frame, city=index.city_keys[frame["group"].to_numpy()])
+
+    @cached_property
+    def by_province(self) -> pd.DataFrame:
+        index = self._index
+        province = index.city_province[index.city[self._rows]]
+        frame = self._combine(False, province, len(index.province_keys))
+        return _decode(frame, province=index.province_keys[frame["group"].to_numpy()])
 
     @cached_property
     def by_industry(self) -> pd.DataFrame:

@@ -9,9 +9,15 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
+from metrics import i18n
+from metrics.dimensions import DIMENSIONS
+from metrics.index import SEARCHED
 from metrics.present import RECORD_COLUMNS
+from metrics.query import Filters, resolve_filters, select_figures
+from metrics.table import MAX_PAGE_SIZE, MAX_TEXT, TableQuery, table_page
 
 from .conftest import ROOT, set_cell
 
@@ -116,3 +122,118 @@ def test_validate_on_invalid_data_exits_1_without_traceback(data_copy):
     assert done.returncode == 1
     assert "figures.csv, row 5 (line 6), field 'qualifier'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# ---- the filters are the dimensions', the table options the page table's --------------------
+
+
+def _ids(done: subprocess.CompletedProcess[str]) -> list[str]:
+    """The figure ids of a `figures --format csv` run, in the order printed."""
+    assert done.returncode == 0, done.stderr
+    return [row["figure_id"] for row in csv.DictReader(io.StringIO(done.stdout))]
+
+
+@pytest.mark.parametrize("dimension", DIMENSIONS, ids=lambda d: d.name)
+def test_every_dimension_is_an_option_that_filters(dataset, dimension):
+    """--province, --city, …: one option per dimension, with its help, taking an English name
+    (or the key) as the page's filter does."""
+    wide = {"COLUMNS": "500"}  # argparse's help, one line per option
+    for command in ("figures", "export"):
+        lines = run(command, "--help", env=wide).stdout.splitlines()
+        option = f"--{dimension.name} {dimension.name.upper()}"
+        assert any(line.strip().startswith(option) and dimension.help in line for line in lines)
+    everything = len(dataset.figure_view)
+    for typed in dataset.tables[dimension.frame][dimension.english].astype(str):  # as typed
+        expected = select_figures(dataset, resolve_filters(dataset, **{dimension.name: [typed]}))
+        if 0 < len(expected) < everything:  # a value that narrows the figures
+            break
+    else:
+        pytest.fail(f"no {dimension.name} in the bundled data narrows the figures")
+    found = _ids(run("figures", f"--{dimension.name}", typed, "--format", "csv"))
+    assert found == expected["figure_id"].tolist()
+
+
+def test_search_narrows_the_rows_to_the_figures_holding_the_text(dataset):
+    everything = _ids(run("figures", "--format", "csv"))
+    view = dataset.figure_view
+    for needle in ("家电", "SMART-appliance"):  # any case
+        hit = np.zeros(len(view), dtype=bool)
+        for column in SEARCHED:
+            cells = view[column].astype(str).str.casefold()
+            hit |= cells.str.contains(needle.casefold(), regex=False).to_numpy()
+        expected = view["figure_id"][hit].tolist()
+        found = _ids(run("figures", "--search", needle, "--format", "csv"))
+        assert 0 < len(found) < len(everything)
+        assert found == expected
+    done = run("figures", "--search", "家电", "--city", "滨州")  # a search within the filters
+    assert done.returncode == 0 and i18n.text("cli.empty", "zh") in done.stdout
+
+
+def test_sort_by_value_orders_the_numbers_both_ways():
+    def values(*args: str) -> list[float]:
+        done = run("figures", "--sort", "value", *args, "--format", "csv")
+        assert done.returncode == 0, done.stderr
+        return [float(row["value"]) for row in csv.DictReader(io.StringIO(done.stdout))]
+
+    descending, ascending = values("--desc"), values()
+    assert len(set(descending)) > 1 and descending == sorted(descending, reverse=True)
+    assert ascending == sorted(ascending)
+    assert sorted(descending) == sorted(ascending) == sorted(values("--lang", "en"))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_limit_and_offset_page_through_the_rows_of_table_page(dataset, lang):
+    query = TableQuery(sort="value", descending=True)
+    total = table_page(dataset, Filters(), query, lang=lang).total
+    size = 3
+    assert total > size  # more than one page
+    seen: list[str] = []
+    for start in range(0, total, size):
+        done = run(
+            *("figures", "--sort", "value", "--desc", "--lang", lang),
+            *("--limit", str(size), "--offset", str(start)),
+        )
+        page = table_page(dataset, Filters(), query, start=start, size=size, lang=lang)
+        csv_done = run(
+            *("figures", "--sort", "value", "--desc", "--lang", lang, "--format", "csv"),
+            *("--limit", str(size), "--offset", str(start)),
+        )
+        assert _ids(csv_done) == page.records["figure_id"].tolist()
+        last = min(start + size, total)
+        status = i18n.text("cli.rows", lang, first=start + 1, last=last, total=total)
+        assert csv_done.stderr.strip() == status
+        assert done.returncode == 0 and all(i in done.stdout for i in page.records["figure_id"])
+        seen += _ids(csv_done)
+    assert seen == _ids(run("figures", "--sort", "value", "--desc", "--format", "csv"))
+    assert run("figures", "--format", "csv").stderr == ""  # no page asked for, no status line
+
+
+def test_a_page_past_the_last_row_is_empty_and_says_where_it_started(dataset):
+    total = len(dataset.figure_view)
+    done = run("figures", "--offset", str(total + 5), "--limit", "10", "--lang", "en")
+    assert done.returncode == 0 and done.stdout == ""
+    assert done.stderr.strip() == i18n.text("cli.rows_none", "en", first=total + 6, total=total)
+    rest = _ids(run("figures", "--offset", "2", "--format", "csv"))  # --offset alone: the rest
+    assert rest == _ids(run("figures", "--format", "csv"))[2:]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--sort", "population"), "argument --sort: invalid choice: 'population'"),
+        (("--limit", "ten"), "argument --limit: invalid int value: 'ten'"),
+        (("--limit", "0"), f"error: --limit is 1 to {MAX_PAGE_SIZE} rows, not 0"),
+        (
+            ("--limit", str(MAX_PAGE_SIZE + 1)),
+            f"error: --limit is 1 to {MAX_PAGE_SIZE} rows, not {MAX_PAGE_SIZE + 1}",
+        ),
+        (("--offset", "-1"), "error: --offset is 0 or more, not -1"),
+        (("--desc",), "error: --desc needs --sort COLUMN"),
+        (("--search", "x" * (MAX_TEXT + 1)), f"error: a search is at most {MAX_TEXT} characters"),
+    ],
+)
+def test_a_bad_table_option_exits_2_with_a_message_and_no_traceback(args, message):
+    done = run("figures", *args)
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""

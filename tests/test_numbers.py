@@ -271,14 +271,20 @@ FORMAT_CASES = [
         "Target ~CNY 130 billion",
     ),
     (10.0, "count", ZH_FIRMS, {"target": True}, "目标 10家"),
-    # Sums with approximate parts.
-    (1.5e10, "currency", ZH_CNY, {"qualifier": "at_least", "approximate": True}, "≥~150亿元"),
+    # Sums with approximate parts: a bound says so in words, never two symbols run together.
+    (
+        1.5e10,
+        "currency",
+        ZH_CNY,
+        {"qualifier": "at_least", "approximate": True},
+        "≥150亿元（含约数）",
+    ),
     (
         1.5e10,
         "currency",
         EN_CNY,
         {"qualifier": "more_than", "approximate": True},
-        ">~CNY 15 billion",
+        ">CNY 15 billion (incl. approx.)",
     ),
     (1.5e10, "currency", ZH_CNY, {"approximate": True}, "~150亿元"),
     (1.5e10, "currency", ZH_CNY, {"qualifier": "approx", "approximate": True}, "~150亿元"),
@@ -287,7 +293,7 @@ FORMAT_CASES = [
         "currency",
         EN_CNY,
         {"qualifier": "at_least", "approximate": True, "target": True},
-        "Target ≥~CNY 15 billion",
+        "Target ≥CNY 15 billion (incl. approx.)",
     ),
 ]
 
