@@ -38,6 +38,9 @@ def create_app(data_dir: str | None = None, store: Store | None = None) -> Dash:
         serve_locally=True,  # every script from this server: the page must work on an intranet
         update_title=None,
     )
+    # The page's language is said on <html> from the first byte (zh-CN, the default); the
+    # page keeps it in step with the view (assets/page.js).
+    app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
     # A function: each visitor's page is built from the version being served.
     app.layout = lambda: build_layout(live.current.dataset)
     register(app, live)

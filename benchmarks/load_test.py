@@ -148,7 +148,9 @@ class Browser:
     def open_page(self) -> None:
         self.get("/")
         self.layout = self.get("/_dash-layout").json()
-        self.callbacks = self.get("/_dash-dependencies").json()
+        # The page runs its clientside callbacks itself: only the others reach the server.
+        graph = self.get("/_dash-dependencies").json()
+        self.callbacks = [cb for cb in graph if not cb.get("clientside_function")]
         self.index()
         initial = [cb for cb in self.callbacks if not cb.get("prevent_initial_call")]
         # Callbacks fed by another callback's output wait for it, as in the browser ...
@@ -164,6 +166,18 @@ class Browser:
         fired = self.run([(cb, []) for cb in upstream])
         # ... and the browser also runs those that nothing upstream ended up triggering.
         self.run([(cb, []) for cb in initial if id(cb) not in fired])
+        self.ask_for_rows()
+
+    def ask_for_rows(self) -> None:
+        """What an AG Grid with server-side rows does on a new view: ask for its first page."""
+        for key, node in self.components.items():
+            if node["type"] == "AgGrid" and node["props"].get("rowModelType") == "infinite":
+                size = node["props"].get("dashGridOptions", {}).get("cacheBlockSize", 100)
+                node["props"]["getRowsRequest"] = {"startRow": 0, "endRow": size}
+                changed = f"{key}.getRowsRequest"
+                self.run(
+                    [(cb, [changed]) for cb in self.callbacks if changed in self.input_keys(cb)]
+                )
 
     def index(self) -> set[str]:
         """(Re)index the components on the page; return the ids of components just rendered."""
@@ -317,6 +331,7 @@ class Browser:
             props[prop] = (props.get(prop) or 0) + 1
         changed = f"{key}.{prop}"
         self.run([(cb, [changed]) for cb in self.callbacks if changed in self.input_keys(cb)])
+        self.ask_for_rows()
 
     def export_trigger(self) -> tuple[dict[str, Any], str, str] | None:
         """The callback that fills a dcc.Download, and the button (n_clicks) that fires it."""

@@ -11,14 +11,12 @@ import io
 from dataclasses import replace
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboard import panels
-from dashboard.charts import CHARTS
+from dashboard import panels, table
+from dashboard.charts import BY_ID, CHARTS
 from dashboard.i18n import TEXT, t
 from dashboard.layout import (
-    FILTER_IDS,
-    OPTION_TABLES,
     OPTIONS_SHOWN,
     options,
     period_bounds,
@@ -27,7 +25,9 @@ from dashboard.layout import (
 from dashboard.live import LiveData
 from dashboard.urlstate import Notice, ViewState, parse_query, to_query
 from metrics import Dataset
+from metrics.dimensions import BY_NAME, NAMES
 from metrics.export import write_workbook
+from metrics.i18n import licence_name
 from metrics.present import names
 
 
@@ -39,7 +39,7 @@ def transition(
     search: str | None = None,
     controls: dict[str, Any] | None = None,
     click: dict | None = None,
-    active_cell: dict | None = None,
+    selected: list[dict] | None = None,
 ) -> tuple[ViewState, list[Notice]]:
     """The next view state after ``trigger`` (a component id, or None on page load)."""
     if trigger in (None, "url"):
@@ -52,22 +52,22 @@ def transition(
         return replace(current, figure=""), []
     if isinstance(trigger, dict) and trigger.get("type") == "figure-link":
         return replace(current, figure=str(trigger["figure"])), []
-    if trigger == "table" and active_cell and active_cell.get("row_id"):
-        return replace(current, figure=str(active_cell["row_id"])), []
-    if trigger in ("chart-sales", "chart-companies", "chart-map"):
+    if trigger == "table":  # a row chosen in the table opens its source passage
+        return (replace(current, figure=str(selected[0]["id"])) if selected else current), []
+    if isinstance(trigger, str) and trigger in BY_ID:
         return _cross_filter(current, trigger, click), []
     return _from_controls(dataset, current, controls or {}), []
 
 
 def _cross_filter(current: ViewState, chart: str, click: dict | None) -> ViewState:
-    """A click on a bar or marker narrows the view to what was clicked."""
+    """A click on a mark narrows the view to what was clicked: the keys its customdata starts
+    with, one per dimension the chart's clicks filter by."""
     points = (click or {}).get("points") or []
     data = points[0].get("customdata") if points else None
-    if not data:
+    dimensions = BY_ID[chart].click
+    if not data or not dimensions:
         return current
-    if chart == "chart-sales":
-        return replace(current, city=(str(data[0]),), industry=(str(data[1]),))
-    return replace(current, city=(str(data[0]),))
+    return replace(current, **{d: (str(v),) for d, v in zip(dimensions, data, strict=False)})
 
 
 def _from_controls(dataset: Dataset, current: ViewState, controls: dict[str, Any]) -> ViewState:
@@ -75,7 +75,7 @@ def _from_controls(dataset: Dataset, current: ViewState, controls: dict[str, Any
     period = controls.get("period") or [first, last]
     start = "" if period[0] <= first else f"{int(period[0])}-01-01"
     end = "" if period[1] >= last else f"{int(period[1])}-12-31"
-    lists = {name: tuple(controls.get(name) or ()) for name in FILTER_IDS}
+    lists = {name: tuple(controls.get(name) or ()) for name in NAMES}
     return replace(
         current,
         **lists,
@@ -86,14 +86,15 @@ def _from_controls(dataset: Dataset, current: ViewState, controls: dict[str, Any
     )
 
 
-def control_values(dataset: Dataset, state: ViewState) -> list[Any]:
-    """What each control shows for ``state``, in the order of the state callback's outputs."""
+def control_values(dataset: Dataset, state: ViewState) -> dict[str, Any]:
+    """What each control shows for ``state``, by the names the state callback gives them."""
     first, last = period_bounds(dataset)
     period = [
         int(state.start[:4]) if state.start else first,
         int(state.end[:4]) if state.end else last,
     ]
-    return [list(getattr(state, name)) for name in FILTER_IDS] + [period, state.map_metric, state.q]
+    lists = {name: list(getattr(state, name)) for name in NAMES}
+    return {**lists, "period": period, "map_metric": state.map_metric, "q": state.q}
 
 
 def notice_children(notices: list[Notice], lang: str) -> list:
@@ -108,53 +109,53 @@ def notice_children(notices: list[Notice], lang: str) -> list:
 def register(app: Dash, live: LiveData) -> None:
     """Attach every callback of the page to ``app``; each answers from ``live.current``, read
     once, so from one version of the dataset."""
-    control_outputs = [Output(f"f-{name}", "value") for name in FILTER_IDS] + [
-        Output("f-period", "value"),
-        Output("map-metric", "value"),
-        Output("search", "value"),
-    ]
+    clickable = [chart for chart in CHARTS if chart.click]
 
     @app.callback(
-        Output("url", "search"),
-        *control_outputs,
-        Output("state", "data"),
-        Output("notice", "children"),
-        Output("notice", "hidden"),
-        Input("url", "search"),
-        *[Input(f"f-{name}", "value") for name in FILTER_IDS],
-        Input("f-period", "value"),
-        Input("map-metric", "value"),
-        Input("search", "value"),
-        Input("lang-toggle", "n_clicks"),
-        Input({"type": "text", "key": "reset"}, "n_clicks"),
-        Input({"type": "text", "key": "close"}, "n_clicks"),
-        Input("chart-sales", "clickData"),
-        Input("chart-companies", "clickData"),
-        Input("chart-map", "clickData"),
-        Input("table", "active_cell"),
-        Input({"type": "figure-link", "figure": ALL}, "n_clicks"),
-        State("state", "data"),
+        output={
+            "url": Output("url", "search"),
+            "controls": {
+                **{name: Output(f"f-{name}", "value") for name in NAMES},
+                "period": Output("f-period", "value"),
+                "map_metric": Output("map-metric", "value"),
+                "q": Output("search", "value"),
+            },
+            "state": Output("state", "data"),
+            "notice": Output("notice", "children"),
+            "quiet": Output("notice", "hidden"),
+        },
+        inputs={
+            "search": Input("url", "search"),
+            "controls": {
+                **{name: Input(f"f-{name}", "value") for name in NAMES},
+                "period": Input("f-period", "value"),
+                "map_metric": Input("map-metric", "value"),
+                "q": Input("search", "value"),
+            },
+            "buttons": (
+                Input("lang-toggle", "n_clicks"),
+                Input({"type": "text", "key": "reset"}, "n_clicks"),
+                Input({"type": "text", "key": "close"}, "n_clicks"),
+            ),
+            "clicks": {chart.id: Input(chart.id, "clickData") for chart in clickable},
+            "selected": Input("table", "selectedRows"),
+            "links": Input({"type": "figure-link", "figure": ALL}, "n_clicks"),
+            "stored": State("state", "data"),
+        },
     )
-    def sync_state(search, *args):
+    def sync_state(search, controls, buttons, clicks, selected, links, stored):
         dataset = live.current.dataset
-        n = len(FILTER_IDS)
-        filter_values, (period, map_metric, q) = args[:n], args[n : n + 3]
-        sales_click, companies_click, map_click, active_cell = args[n + 6 : n + 10]
-        current = ViewState.from_dict(args[-1])
+        current = ViewState.from_dict(stored)
         trigger = ctx.triggered_id
-        if (
-            isinstance(trigger, dict)
-            and trigger.get("type") == "figure-link"
-            and not any(args[n + 10] or [])
-        ):
-            return (no_update,) * (len(control_outputs) + 4)  # links re-rendered, not clicked
-        clicks = {
-            "chart-sales": sales_click,
-            "chart-companies": companies_click,
-            "chart-map": map_click,
+        unchanged = {
+            "url": no_update,
+            "controls": dict.fromkeys(controls, no_update),
+            "state": no_update,
+            "notice": no_update,
+            "quiet": no_update,
         }
-        controls = dict(zip(FILTER_IDS, filter_values, strict=True))
-        controls.update(period=period, map_metric=map_metric, q=q)
+        if isinstance(trigger, dict) and trigger.get("type") == "figure-link" and not any(links):
+            return unchanged  # links re-rendered, not clicked
         state, notices = transition(
             dataset,
             current,
@@ -162,20 +163,20 @@ def register(app: Dash, live: LiveData) -> None:
             search=search,
             controls=controls,
             click=clicks.get(trigger) if isinstance(trigger, str) else None,
-            active_cell=active_cell,
+            selected=selected,
         )
         from_url = trigger in (None, "url")
         if not from_url and state == current:
             # Controls re-emit their values (a dropdown does when its options change); that is
             # no change of view, and must neither push history nor clear the URL's notice.
-            return (no_update,) * (len(control_outputs) + 4)
-        return (
-            no_update if from_url else to_query(state),
-            *control_values(dataset, state),
-            state.to_dict(),
-            notice_children(notices, state.lang),
-            not notices,
-        )
+            return unchanged
+        return {
+            "url": no_update if from_url else to_query(state),
+            "controls": control_values(dataset, state),
+            "state": state.to_dict(),
+            "notice": notice_children(notices, state.lang),
+            "quiet": not notices,
+        }
 
     # A page open when a new version arrives follows it: every few seconds it asks which
     # version this server has, and everything drawn from the data is drawn again when the
@@ -210,6 +211,7 @@ def register(app: Dash, live: LiveData) -> None:
             package=dataset.package_version,
             figures=len(dataset.figures),
             sources=len(dataset.sources),
+            licence=licence_name(dataset, lang),
         )
         return (
             [TEXT[lang][i["key"]] for i in ids],
@@ -220,8 +222,8 @@ def register(app: Dash, live: LiveData) -> None:
         )
 
     @app.callback(
-        *[Output(f"f-{name}", "options") for name in FILTER_IDS],
-        *[Output(f"f-{name}", "placeholder") for name in FILTER_IDS],
+        *[Output(f"f-{name}", "options") for name in NAMES],
+        *[Output(f"f-{name}", "placeholder") for name in NAMES],
         Output("map-metric", "options"),
         Input("state", "data"),
         Input("version", "data"),
@@ -233,25 +235,25 @@ def register(app: Dash, live: LiveData) -> None:
         labelled = [
             options(
                 dataset,
-                OPTION_TABLES[name],
+                name,
                 lang,
                 chosen=getattr(state, name),
                 limit=OPTIONS_SHOWN,
             )
-            for name in FILTER_IDS
+            for name in NAMES
         ]
         searched = searched_on_server(dataset)
         placeholders = [
-            t("all_search", lang, n=len(names(dataset, OPTION_TABLES[name], lang)))
+            t("all_search", lang, n=len(names(dataset, BY_NAME[name].table, lang)))
             if name in searched
             else t("all", lang)
-            for name in FILTER_IDS
+            for name in NAMES
         ]
-        return (*labelled, *placeholders, options(dataset, "metrics", lang))
+        return (*labelled, *placeholders, options(dataset, "metric", lang))
 
     # Every filter can grow past what a page is sent as the data grows: each searches on the
     # server when its list is too long to send (and leaves the search to the page otherwise).
-    for name in FILTER_IDS:
+    for name in NAMES:
 
         @app.callback(
             Output(f"f-{name}", "options", allow_duplicate=True),
@@ -268,7 +270,7 @@ def register(app: Dash, live: LiveData) -> None:
             lang = ViewState.from_dict(data).lang
             return options(
                 dataset,
-                OPTION_TABLES[name],
+                name,
                 lang,
                 search=search or "",
                 chosen=chosen or (),
@@ -278,61 +280,82 @@ def register(app: Dash, live: LiveData) -> None:
     @app.callback(
         Output("kpis", "children"),
         Output("active-filters", "children"),
+        Output("empty", "children"),
+        Output("empty", "hidden"),
         Input("state", "data"),
         Input("version", "data"),
     )
     def render_summary(data, _):
         served = live.current
         state = ViewState.from_dict(data)
+        matching = int(served.dataset.figure_index.mask(state.filters()).sum())
         return (
             served.summary(state.filters(), state.lang),
             panels.active_filters(served.dataset, state),
+            t("empty", state.lang),
+            matching > 0,
         )
 
     # One callback per chart: the browser asks for them at once, so workers draw them in
     # parallel and each chart appears as soon as it is ready.
     for chart in CHARTS:
 
-        @app.callback(Output(chart, "figure"), Input("state", "data"), Input("version", "data"))
+        @app.callback(Output(chart.id, "figure"), Input("state", "data"), Input("version", "data"))
         def render_chart(data, _, chart=chart):
             served = live.current
             state = ViewState.from_dict(data)
-            metric = state.map_metric if chart == "chart-map" else ""
+            metric = state.map_metric if chart.uses_metric else ""
             if metric and metric not in served.metrics:  # a tampered store, not the page's own
                 metric = ViewState().map_metric
-            return served.figure(chart, state.filters(), state.lang, metric)
+            return served.figure(chart.id, state.filters(), state.lang, metric)
 
+    # The table asks for each page it shows (dashboard/table.py); the page picks the columns
+    # that fit its screen and empties the table when the view or the version changes
+    # (assets/table.js).
     @app.callback(
-        Output("table", "columns"),
-        Output("table", "data"),
-        Output("table", "page_current"),
-        Output("table", "page_count"),
-        Output("table", "style_data_conditional"),
-        Output("empty", "children"),
-        Output("empty", "hidden"),
+        Output("table-columns", "data"),
+        Input("state", "data"),
+        State("table-columns", "data"),
+    )
+    def table_columns(data, shown):
+        # New columns only with a new language: redrawing them would lose a person's widths.
+        columns = table.column_defs(ViewState.from_dict(data).lang)
+        return no_update if columns == shown else columns
+
+    app.clientside_callback(
+        ClientsideFunction("page", "htmlLang"),
+        Output("html-lang", "data"),
+        Input("root", "lang"),
+    )
+    app.clientside_callback(  # once, as the page opens: closed on a phone
+        ClientsideFunction("page", "filtersOpen"),
+        Output("filter-panel", "open"),
+        Input("filter-panel", "id"),
+    )
+    app.clientside_callback(
+        ClientsideFunction("table", "columns"),
+        Output("table", "columnDefs"),
+        Output("table", "dashGridOptions"),
+        Input("table-columns", "data"),
+        State("table", "dashGridOptions"),
+    )
+    app.clientside_callback(
+        ClientsideFunction("table", "refresh"),
+        Output("table-refreshed", "data"),
         Input("state", "data"),
         Input("version", "data"),
-        Input("table", "page_current"),
-        Input("table", "sort_by"),
+        prevent_initial_call=True,
     )
-    def render_table(data, _, page, sort_by):
-        state = ViewState.from_dict(data)
-        page = 0 if ctx.triggered_id == "state" else page  # a new view starts on its first page
-        result = panels.table_page(live.current.dataset, state, page, sort_by)
-        selected = (
-            [{"if": {"filter_query": f'{{id}} = "{state.figure}"'}, "backgroundColor": "#fff3c4"}]
-            if state.figure
-            else []
-        )
-        return (
-            result.columns,
-            result.rows,
-            result.page,
-            result.page_count,
-            selected,
-            t("empty", state.lang),
-            result.total > 0,
-        )
+
+    @app.callback(
+        Output("table", "getRowsResponse"),
+        Input("table", "getRowsRequest"),
+        State("state", "data"),
+    )
+    def table_rows(request, data):
+        if not request:
+            return no_update
+        return table.rows_response(live.current.dataset, ViewState.from_dict(data), request)
 
     @app.callback(
         Output("download", "data"),

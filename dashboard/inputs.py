@@ -16,11 +16,14 @@ from typing import Any
 from dash import ALL
 from dash.dependencies import Input
 
+from dashboard.charts import CHARTS
 from dashboard.i18n import TEXT
-from dashboard.layout import FILTER_IDS, OPTION_TABLES, options, period_bounds
+from dashboard.layout import options, period_bounds
 from dashboard.serving import Check
 from dashboard.urlstate import MAX_QUERY_LENGTH, MAX_SELECTED, MAX_TEXT, ViewState, is_state_data
 from metrics import Dataset
+from metrics.dimensions import BY_NAME, NAMES
+from metrics.table import COLUMNS
 
 MAX_COUNT = 10**9  # clicks: a number any real page stays far below
 MAX_POINTS = 10_000  # points in one chart click (a box selection sends many)
@@ -86,28 +89,51 @@ def _click(*dimensions: Collection[str]) -> Check:
     return check
 
 
-def _cell(value: Any) -> bool:
-    """The table's active cell: row and column numbers, the column's id and the row's id."""
-    return (
-        isinstance(value, dict)
-        and set(value) <= {"row", "column", "column_id", "row_id"}
-        and all(_optional(_count)(value.get(k)) for k in ("row", "column"))
-        and _optional(_text(MAX_TEXT))(value.get("column_id"))
-        and _optional(_text(MAX_TEXT))(value.get("row_id"))
-    )
-
-
-def _sort_by(value: Any) -> bool:
+def _selected_rows(value: Any) -> bool:
+    """The table's selected rows: at most one (single selection), each a row the server sent."""
     return (
         isinstance(value, list)
-        and len(value) <= 10
-        and all(
-            isinstance(s, dict)
-            and _text(MAX_TEXT)(s.get("column_id"))
-            and s.get("direction") in ("asc", "desc")
-            for s in value
-        )
+        and len(value) <= 1
+        and all(isinstance(r, dict) and _text(MAX_TEXT)(r.get("id")) for r in value)
     )
+
+
+def _rows_request(value: Any) -> bool:
+    """The grid's request for a page: row numbers, a sort by one column, a filter per column
+    of the kinds the table's columns offer (dashboard/table.py)."""
+    if not isinstance(value, dict) or not set(value) <= _REQUEST_KEYS:
+        return False
+    start, end = value.get("startRow"), value.get("endRow")
+    if not (_count(start) and _count(end) and start < end):
+        return False
+    sort = value.get("sortModel") or []
+    if not isinstance(sort, list) or len(sort) > 1:
+        return False
+    if any(
+        not isinstance(s, dict) or s.get("colId") not in COLUMNS or s.get("sort") not in _SORTS
+        for s in sort
+    ):
+        return False
+    filters = value.get("filterModel") or {}
+    return isinstance(filters, dict) and all(
+        column in COLUMNS and _column_filter(column, spec) for column, spec in filters.items()
+    )
+
+
+# dash-ag-grid also sends "api" (an empty object: the grid API does not serialise).
+_REQUEST_KEYS = {"startRow", "endRow", "sortModel", "filterModel", "context", "api"}
+_SORTS = ("asc", "desc")
+
+
+def _column_filter(column: str, spec: Any) -> bool:
+    if not isinstance(spec, dict) or not set(spec) <= {"filterType", "type", "filter"}:
+        return False
+    if column == "value":
+        number = spec.get("filter")
+        return spec.get("type") in ("greaterThanOrEqual", "lessThanOrEqual") and (
+            number is None or (type(number) in (int, float) and math.isfinite(number))
+        )
+    return spec.get("type") == "contains" and _optional(_text(MAX_TEXT))(spec.get("filter"))
 
 
 def _text_id(value: Any) -> bool:
@@ -135,11 +161,11 @@ def input_checks(dataset: Dataset) -> dict[str, Check]:
     # What this version offers, and what withdrawn reports offered: a page made for an
     # earlier version may still send those, and gets an empty view rather than an error.
     known = {
-        name: frozenset(o["value"] for o in options(dataset, OPTION_TABLES[name], "zh"))
-        | _withdrawn_keys(dataset, OPTION_TABLES[name])
-        for name in FILTER_IDS
+        name: frozenset(o["value"] for o in options(dataset, name, "zh"))
+        | _withdrawn_keys(dataset, BY_NAME[name].frame)
+        for name in NAMES
     }
-    metrics = frozenset(o["value"] for o in options(dataset, "metrics", "zh"))
+    metrics = frozenset(o["value"] for o in options(dataset, "metric", "zh"))
 
     def view(value: Any) -> bool:
         """The stored view: as the page stores it, naming only what the dataset has."""
@@ -147,7 +173,7 @@ def input_checks(dataset: Dataset) -> dict[str, Check]:
             return False
         state = ViewState.from_dict(value)
         return state.map_metric in metrics and all(
-            set(getattr(state, name)) <= known[name] for name in FILTER_IDS
+            set(getattr(state, name)) <= known[name] for name in NAMES
         )
 
     clicks = _optional(_count)
@@ -155,21 +181,24 @@ def input_checks(dataset: Dataset) -> dict[str, Check]:
         # A longer query than MAX_QUERY_LENGTH gets a notice on the page, not an error; the
         # server's request-line limit (gunicorn.conf.py) keeps URLs far below this.
         "url.search": _optional(_text(4 * MAX_QUERY_LENGTH)),
-        **{f"f-{name}.value": _optional(_some_of(known[name])) for name in FILTER_IDS},
-        **{f"f-{name}.search_value": _optional(_text(MAX_TEXT)) for name in FILTER_IDS},
+        **{f"f-{name}.value": _optional(_some_of(known[name])) for name in NAMES},
+        **{f"f-{name}.search_value": _optional(_text(MAX_TEXT)) for name in NAMES},
         "f-period.value": _optional(_years(*period_bounds(dataset, withdrawn=True))),
         "map-metric.value": _optional(_one_of(metrics)),
         "search.value": _optional(_text(MAX_QUERY_LENGTH)),  # the callback keeps 200
         "lang-toggle.n_clicks": clicks,
-        "chart-sales.clickData": _optional(_click(known["city"], known["industry"])),
-        "chart-companies.clickData": _optional(_click(known["city"])),
-        "chart-map.clickData": _optional(_click(known["city"])),
-        "table.active_cell": _optional(_cell),
-        "table.page_current": _count,
-        "table.sort_by": _optional(_sort_by),
+        **{
+            f"{chart.id}.clickData": _optional(_click(*(known[d] for d in chart.click)))
+            for chart in CHARTS
+            if chart.click
+        },
+        "table.selectedRows": _optional(_selected_rows),
+        "table.getRowsRequest": _optional(_rows_request),
         "tick.n_intervals": clicks,
         "version.data": clicks,
         "state.data": _optional(view),
+        # Only compared with the columns the server would send: any other value sends them.
+        "table-columns.data": lambda value: value is None or isinstance(value, dict),
         _dependency({"type": "figure-link", "figure": ALL}, "n_clicks"): clicks,
         _dependency({"type": "text", "key": ALL}, "id"): _text_id,
     }

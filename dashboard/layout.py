@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dash import dash_table, dcc, html
+from dash import dcc, html
 
-from dashboard.panels import PAGE_SIZE
+from dashboard import table
+from dashboard.charts import CHARTS, Chart
 from dashboard.urlstate import DEFAULT_MAP_METRIC
 from metrics import Dataset
-from metrics.present import FILTER_TABLES, names
-
-# Filter dropdown -> the reference table whose keys are its values and whose names label them.
-OPTION_TABLES = dict(FILTER_TABLES)
-
+from metrics.dimensions import BY_NAME, NAMES
+from metrics.present import names
 
 VERSION_POLL_MS = 10_000
 """How often an open page asks whether the server has a newer dataset version."""
@@ -26,19 +24,19 @@ scale) is searched on the server as the user types. Every city (338) still fits.
 
 def options(
     dataset: Dataset,
-    table: str,
+    dimension: str,
     lang: str,
     *,
     search: str = "",
     chosen: Iterable[str] = (),
     limit: int | None = None,
 ) -> list[dict[str, str]]:
-    """Dropdown options: the table's keys, labelled in ``lang``, in the table's order.
+    """Dropdown options: a dimension's keys, labelled in ``lang``, in its table's order.
 
     With ``limit``, only the first ``limit`` keys whose label or key contains ``search`` (any
     case), and always the ``chosen`` ones, so a selected value keeps its label.
     """
-    labelled = names(dataset, table, lang)
+    labelled = names(dataset, BY_NAME[dimension].table, lang)
     if limit is not None and len(labelled) > limit:
         needle = search.strip().casefold()
         matches = [k for k, v in labelled.items() if needle in f"{k}\n{v}".casefold()]
@@ -50,13 +48,8 @@ def options(
 def searched_on_server(dataset: Dataset) -> list[str]:
     """The filters whose options are too many to send: their dropdowns search on the server."""
     return [
-        name
-        for name in FILTER_IDS
-        if len(names(dataset, OPTION_TABLES[name], "zh")) > OPTIONS_SHOWN
+        name for name in NAMES if len(names(dataset, BY_NAME[name].table, "zh")) > OPTIONS_SHOWN
     ]
-
-
-FILTER_IDS = tuple(OPTION_TABLES)
 
 
 def _text(key: str, tag: type = html.Span, **props: object) -> html.Component:
@@ -87,7 +80,40 @@ def period_bounds(dataset: Dataset, *, withdrawn: bool = False) -> tuple[int, in
     return int(min(starts).year), int(max(ends).year)
 
 
+def _chart_card(chart: Chart) -> html.Div:
+    return html.Div(_graph(chart.id), className="card wide" if chart.wide else "card")
+
+
+def _charts(dataset: Dataset) -> list[html.Div]:
+    """A card per chart, in the registry's order; the charts of the map's metric share one
+    card under its metric control."""
+    cards: list[html.Div] = []
+    metric_charts = [c for c in CHARTS if c.uses_metric]
+    for chart in CHARTS:
+        if not chart.uses_metric:
+            cards.append(_chart_card(chart))
+        elif chart is metric_charts[0]:
+            control = html.Div(
+                [
+                    _text("map_metric", html.Label, htmlFor="map-metric"),
+                    dcc.Dropdown(
+                        id="map-metric",
+                        clearable=False,
+                        value=DEFAULT_MAP_METRIC,
+                        options=options(dataset, "metric", "zh"),
+                        className="dropdown",
+                    ),
+                ],
+                className="map-control",
+            )
+            graphs = html.Div([_graph(c.id) for c in metric_charts], className="map-charts")
+            cards.append(html.Div([control, graphs], className="card wide map-card"))
+    return cards
+
+
 def build_layout(dataset: Dataset) -> html.Div:
+    """The page: a header, the main part (filters, cards, charts, table and source), a
+    footer. Every landmark once, each region labelled by a heading."""
     first, last = period_bounds(dataset)
     filters = [
         html.Div(
@@ -96,14 +122,14 @@ def build_layout(dataset: Dataset) -> html.Div:
                 dcc.Dropdown(
                     id=f"f-{name}",
                     multi=True,
-                    options=options(dataset, OPTION_TABLES[name], "zh", limit=OPTIONS_SHOWN),
+                    options=options(dataset, name, "zh", limit=OPTIONS_SHOWN),
                     value=[],
                     className="dropdown",
                 ),
             ],
             className="filter",
         )
-        for name in FILTER_IDS
+        for name in NAMES
     ]
     filters.append(
         html.Div(
@@ -117,10 +143,21 @@ def build_layout(dataset: Dataset) -> html.Div:
                     value=[first, last],
                     marks={y: str(y) for y in range(first, last + 1)},
                     allowCross=False,
+                    # Its handles are sliders a keyboard moves; the two number boxes it would
+                    # add have no label a screen reader could read.
+                    allow_direct_input=False,
                 ),
             ],
             className="filter filter-period",
         )
+    )
+    actions = html.Div(
+        [
+            html.Button(id={"type": "text", "key": "reset"}, n_clicks=0, className="reset"),
+            html.Button(id={"type": "text", "key": "export"}, n_clicks=0, className="export"),
+            dcc.Download(id="download"),
+        ],
+        className="filter-actions",
     )
     return html.Div(
         [
@@ -129,6 +166,9 @@ def build_layout(dataset: Dataset) -> html.Div:
             # The dataset version the page shows, and the clock that asks for a newer one.
             dcc.Store(id="version"),
             dcc.Interval(id="tick", interval=VERSION_POLL_MS),
+            dcc.Store(id="table-columns"),
+            dcc.Store(id="table-refreshed"),
+            dcc.Store(id="html-lang"),
             html.Header(
                 [
                     html.Div([_text("title", html.H1), _text("subtitle", html.P)]),
@@ -136,117 +176,78 @@ def build_layout(dataset: Dataset) -> html.Div:
                 ],
                 className="top",
             ),
-            html.Div(id="notice", role="alert", className="notice", hidden=True),
-            html.Section(
+            html.Main(
                 [
-                    html.Div(filters, className="filters"),
-                    html.Div(
+                    html.Div(id="notice", role="alert", className="notice", hidden=True),
+                    # A panel that a phone shows closed (assets/page.js): the filters take
+                    # a screen there.
+                    html.Details(
                         [
-                            html.Button(
-                                id={"type": "text", "key": "reset"}, n_clicks=0, className="reset"
-                            ),
-                            html.Button(
-                                id={"type": "text", "key": "export"},
-                                n_clicks=0,
-                                className="export",
-                            ),
-                            dcc.Download(id="download"),
-                            html.P(
-                                id="active-filters",
-                                className="active-filters",
-                                **{"aria-live": "polite"},
-                            ),
-                        ],
-                        className="filter-actions",
-                    ),
-                ],
-                className="filter-bar",
-                **{"aria-label": "filters"},
-            ),
-            html.Section(id="kpis", className="kpis"),
-            html.Div(id="empty", className="empty", role="status", hidden=True),
-            html.Section(
-                [
-                    html.Div(_graph("chart-sales"), className="card wide"),
-                    html.Div(_graph("chart-targets"), className="card"),
-                    html.Div(_graph("chart-companies"), className="card"),
-                    html.Div(
-                        [
-                            html.Div(
+                            html.Summary(
                                 [
-                                    _text("map_metric", html.Label, htmlFor="map-metric"),
-                                    dcc.Dropdown(
-                                        id="map-metric",
-                                        clearable=False,
-                                        value=DEFAULT_MAP_METRIC,
-                                        options=options(dataset, "metrics", "zh"),
-                                        className="dropdown",
-                                    ),
-                                ],
-                                className="map-control",
+                                    _text("filters", html.H2, className="filters-title"),
+                                    html.Span(id="active-filters", className="active-filters"),
+                                ]
                             ),
-                            _graph("chart-map"),
+                            html.Div(filters, className="filters"),
+                            actions,
                         ],
-                        className="card",
+                        id="filter-panel",
+                        open=True,
+                        className="filter-bar",
                     ),
-                    html.Div(_graph("chart-timeline"), className="card"),
-                ],
-                className="charts",
-            ),
-            html.Section(
-                [
+                    html.Section(
+                        [
+                            _text("summary", html.H2, className="visually-hidden"),
+                            html.Div(id="kpis", className="kpis"),
+                        ],
+                        className="kpi-section",
+                    ),
+                    html.Div(id="empty", className="empty", role="status", hidden=True),
+                    html.Section(
+                        [_text("charts", html.H2, className="visually-hidden"), *_charts(dataset)],
+                        className="charts",
+                    ),
                     html.Div(
                         [
-                            _text("chart_table", html.H2),
-                            _text(
-                                "search", html.Label, htmlFor="search", className="visually-hidden"
+                            html.Section(
+                                [
+                                    _text("chart_table", html.H2),
+                                    _text(
+                                        "search",
+                                        html.Label,
+                                        htmlFor="search",
+                                        className="visually-hidden",
+                                    ),
+                                    dcc.Input(
+                                        id="search",
+                                        type="search",
+                                        debounce=True,
+                                        value="",
+                                        className="search",
+                                    ),
+                                    table.grid(),
+                                ],
+                                className="card table-card",
                             ),
-                            dcc.Input(
-                                id="search",
-                                type="search",
-                                debounce=True,
-                                value="",
-                                className="search",
-                            ),
-                            dash_table.DataTable(
-                                id="table",
-                                columns=[],
-                                data=[],
-                                # Paged and sorted on the server: the browser gets one page.
-                                page_action="custom",
-                                page_current=0,
-                                page_size=PAGE_SIZE,
-                                sort_action="custom",
-                                sort_mode="single",
-                                sort_by=[],
-                                style_as_list_view=True,
-                                cell_selectable=True,
-                                style_cell={
-                                    "whiteSpace": "normal",
-                                    "height": "auto",
-                                    "textAlign": "left",
-                                    "fontFamily": "inherit",
-                                    "padding": "6px",
-                                    "maxWidth": "360px",
-                                },
-                                style_header={"fontWeight": "600", "backgroundColor": "#eef2f7"},
+                            html.Aside(
+                                [
+                                    _text("source_panel", html.H2),
+                                    html.Button(
+                                        id={"type": "text", "key": "close"},
+                                        n_clicks=0,
+                                        className="close",
+                                    ),
+                                    html.Div(id="source-body", **{"aria-live": "polite"}),
+                                ],
+                                className="card source-panel",
+                                id="source-panel",
                             ),
                         ],
-                        className="card table-card",
-                    ),
-                    html.Aside(
-                        [
-                            _text("source_panel", html.H2),
-                            html.Button(
-                                id={"type": "text", "key": "close"}, n_clicks=0, className="close"
-                            ),
-                            html.Div(id="source-body"),
-                        ],
-                        className="card source-panel",
-                        id="source-panel",
+                        className="details",
                     ),
                 ],
-                className="details",
+                id="main",
             ),
             html.Footer(id="footer"),
         ],

@@ -85,7 +85,7 @@ def prepare(dataset: Dataset) -> Served:
     for lang in ("zh", "en"):
         summary(Filters(), lang)
         for chart in charts.CHARTS:
-            figure(chart, Filters(), lang, default.map_metric if chart == "chart-map" else "")
+            figure(chart.id, Filters(), lang, default.map_metric if chart.uses_metric else "")
     return served
 
 

@@ -1,23 +1,23 @@
 """The page's non-chart parts as pure functions of the dataset and the view: KPI cards, the
-figures table, the source passage and the line describing the current filters."""
+source passage and the line describing the current filters."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from typing import Any
 
-import numpy as np
+import pandas as pd
 from dash import html
 
 from dashboard.i18n import t
 from dashboard.urlstate import ViewState
 from metrics import Dataset
-from metrics.facts import source_passage
+from metrics.facts import source_passage, target_rows
+from metrics.numbers import QUALIFIER_SYMBOLS
 from metrics.present import chosen_names, figure_records, format_amount, names
 from metrics.query import Filters, aggregate
 
 LINKS_SHOWN = 10
 TARGETS_SHOWN = 5
-TABLE_COLUMNS = ("city", "industry", "metric", "value", "period", "label", "quote", "source")
 
 
 def _figure_link(figure_id: str, text: str) -> html.Button:
@@ -30,47 +30,48 @@ def _figure_link(figure_id: str, text: str) -> html.Button:
     )
 
 
-def kpi_cards(dataset: Dataset, filters: Filters, lang: str) -> list[html.Div]:
-    """Campaign sales and companies signed (totals with their qualifier), and the targets."""
-    cards = []
+def _amount(dataset: Dataset, total: pd.Series, unit: str, lang: str) -> list[Any]:
+    """A total as a symbol for its qualifier, with its meaning on hover, and the number; a
+    bound summed from approximate parts says so in words below."""
+    qualifier = str(total["qualifier"])
+    symbol = QUALIFIER_SYMBOLS[qualifier]
+    parts: list[Any] = []
+    if symbol:
+        parts.append(html.Abbr(symbol, title=t(f"q_{qualifier}", lang), className="qualifier"))
+    parts.append(format_amount(dataset, float(total["value"]), unit, lang))
+    value = html.P(parts, className="kpi-value")
+    if bool(total["approximate"]) and qualifier != "approx":
+        return [value, html.P(t("kpi_with_approx", lang), className="kpi-note")]
+    return [value]
+
+
+def kpi_cards(dataset: Dataset, filters: Filters, lang: str) -> list[html.Div | html.P]:
+    """Campaign sales and companies signed (totals with their qualifier, and how many figures
+    and reports stand behind them), the targets, and what the symbols mean."""
+    cards: list[html.Div | html.P] = []
     for metric, key in (("campaign_sales", "kpi_sales"), ("companies_signed", "kpi_signed")):
         result = aggregate(dataset, metric, filters, ids_kept=LINKS_SHOWN)
         total = result.total
         n = int(total["n_figures"])
         if n == 0:
-            value, detail = t("kpi_none", lang), ""
+            body = [html.P(t("kpi_none", lang), className="kpi-value")]
+            detail: list[Any] = []
         else:
-            value = format_amount(
-                dataset,
-                total["value"],
-                result.unit,
-                lang,
-                qualifier=total["qualifier"],
-                approximate=total["approximate"],
-            )
-            detail = t("kpi_figures", lang, n=n)
+            body = _amount(dataset, total, result.unit, lang)
+            detail = [t("kpi_basis", lang, n=n, reports=len(result.source_ids))]
         links = [_figure_link(fid, f"[{i}]") for i, fid in enumerate(total["figure_ids"], 1)]
         if n > LINKS_SHOWN:  # the table lists them all; a card names the first few
             links.append(html.Span(t("more_figures", lang, n=n - LINKS_SHOWN)))
+        if links:
+            detail += [" · ", t("sources", lang) + t("colon", lang), *links]
         cards.append(
             html.Div(
-                [
-                    html.H3(t(key, lang)),
-                    html.P(value, className="kpi-value", id=f"kpi-{metric}"),
-                    html.P(
-                        [
-                            detail,
-                            " · " if links else "",
-                            html.Span(t("sources", lang) + t("colon", lang) if links else ""),
-                            *links,
-                        ],
-                        className="kpi-detail",
-                    ),
-                ],
+                [html.H3(t(key, lang)), *body, html.P(detail, className="kpi-detail")],
                 className="kpi",
+                id=f"kpi-{metric}",
             )
         )
-    targets = np.flatnonzero(dataset.figure_index.mask(replace(filters, metric=("output_target",))))
+    targets = target_rows(dataset, filters)
     records = figure_records(dataset, dataset.figure_view.iloc[targets[:TARGETS_SHOWN]], lang)
     city_names = names(dataset, "cities", lang)
     items = [
@@ -98,80 +99,18 @@ def kpi_cards(dataset: Dataset, filters: Filters, lang: str) -> list[html.Div]:
             id="kpi-targets",
         )
     )
+    cards.append(html.P(_legend(lang), className="kpi-legend", id="kpi-legend"))
     return cards
 
 
-PAGE_SIZE = 10
-# Table column -> the figures column it sorts by (numbers by value, periods by their start).
-SORT_KEYS = {
-    "city": "city",
-    "industry": "industry",
-    "metric": "metric",
-    "value": "value",
-    "period": "period_start",
-    "label": "label_zh",
-    "quote": "quote",
-    "source": "source_id",
-}
-
-
-@dataclass(frozen=True)
-class TablePage:
-    """One page of the figures table: all the browser is sent, however many figures match."""
-
-    columns: list[dict]
-    rows: list[dict]
-    page: int
-    page_count: int
-    total: int
-
-
-def table_page(
-    dataset: Dataset, state: ViewState, page: int = 0, sort_by: list[dict] | None = None
-) -> TablePage:
-    """The rows of page ``page`` of the figures table, sorted on the server.
-
-    Only the page's figures are formatted and sent, so a million matching figures cost the
-    browser ten rows.
-    """
-    lang = state.lang
-    index = dataset.figure_index
-    chosen = index.mask(state.filters())
-    if state.q.strip():
-        chosen = index.search(state.q.strip(), chosen)
-    column = SORT_KEYS.get((sort_by or [{}])[0].get("column_id", ""))
-    if column:
-        order = index.order(column)
-        if sort_by[0].get("direction") == "desc":  # type: ignore[index]
-            order = order[::-1]
-        positions = order[chosen[order]]  # the sorted order, keeping the chosen figures
-    else:
-        positions = np.flatnonzero(chosen)
-    page_count = max(1, -(-len(positions) // PAGE_SIZE))
-    page = min(max(0, int(page or 0)), page_count - 1)
-    shown = dataset.figure_view.iloc[positions[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]]
-    records = figure_records(dataset, shown, lang)
-    city_names, industry_names = names(dataset, "cities", lang), names(dataset, "industries", lang)
-    inferred = t("inferred", lang)
-    rows = [
-        {
-            "id": rec["figure_id"],
-            "city": city_names[rec["city"]],
-            "industry": t("list_sep", lang).join(
-                industry_names[i] for i in rec["industry"].split("|")
-            ),
-            "metric": rec["metric_name"],
-            "value": rec["display"],
-            "period": f"{rec['period_start']} – {rec['period_end']}"
-            + (f" ({inferred})" if rec["date_inferred"] else ""),
-            "label": rec["label"],
-            "quote": rec["quote"],
-            "source": rec["source_id"],
-        }
-        for rec in records.to_dict("records")
+def _legend(lang: str) -> list[Any]:
+    """What the symbols before numbers mean, for the cards and every chart."""
+    entries: list[tuple[Any, str]] = [
+        (html.Abbr(QUALIFIER_SYMBOLS[q], className="qualifier"), t(f"q_{q}", lang))
+        for q in ("at_least", "more_than", "approx")
     ]
-    columns = [{"id": c, "name": t(f"col_{c}", lang)} for c in TABLE_COLUMNS]
-    return TablePage(columns, rows, page, page_count, len(positions))
+    entries.append((html.Span(t("target", lang), className="qualifier"), t("q_target", lang)))
+    return [part for mark, meaning in entries for part in (mark, f" {meaning}", " ")]
 
 
 def source_panel(dataset: Dataset, state: ViewState) -> list:

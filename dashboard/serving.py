@@ -128,7 +128,7 @@ def check_callback_body(app: Dash, body: object, checks: Mapping[str, Check]) ->
         raise BadCallbackRequest("the callback request is not a JSON object")
     output = body.get("output")
     callback = app.callback_map.get(output) if isinstance(output, str) else None
-    if callback is None:
+    if callback is None or "callback" not in callback:  # none, or one run in the browser
         raise BadCallbackRequest("no such callback")
     matched: dict[str, list] = {}  # pattern -> the ids its ALL entries listed
     triggers: set[str] = set()  # what changedPropIds may name: the inputs given

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
 
 from metrics import Dataset
+from metrics.dimensions import NAMES
 from metrics.present import LANGS
 from metrics.query import Filters, resolve_values
 
@@ -24,7 +25,7 @@ MAX_VALUES = 50  # per parameter: more values than any dimension of a real datas
 # only a forged request reaches it.
 MAX_SELECTED = 1000
 MAX_TEXT = 200  # a figure id, a metric id, the table's search text
-_LISTS = ("province", "city", "industry", "metric", "campaign", "source")
+_LISTS = NAMES
 _KNOWN = (*_LISTS, "lang", "from", "to", "figure", "map", "q")
 
 

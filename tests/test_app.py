@@ -26,7 +26,9 @@ def test_gunicorn_serves_the_page(gunicorn_url):
     assert "/assets/style.css" in page
 
 
-def _post_callback(url: str, output_part: str, inputs: list[dict]) -> dict:
+def _post_callback(
+    url: str, output_part: str, inputs: list[dict], state: list[dict] | None = None
+) -> dict:
     """Call the callback whose output names ``output_part`` as the browser does, over HTTP."""
     with urllib.request.urlopen(url + "/_dash-dependencies") as response:
         dependencies = json.load(response)
@@ -38,10 +40,10 @@ def _post_callback(url: str, output_part: str, inputs: list[dict]) -> dict:
     body = json.dumps(
         {
             "output": callback["output"],
-            "outputs": outputs,
+            "outputs": outputs if callback["output"].startswith("..") else outputs[0],
             "inputs": inputs,
             "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
-            "state": [],
+            "state": state or [],
         }
     ).encode()
     request = urllib.request.Request(
@@ -55,15 +57,11 @@ def test_table_callback_answers_over_http_with_every_chuzhou_figure(gunicorn_url
     state = {"lang": "zh", "city": ["滁州"]}
     answer = _post_callback(
         gunicorn_url,
-        "table.data",
-        [
-            {"id": "state", "property": "data", "value": state},
-            {"id": "version", "property": "data", "value": None},
-            {"id": "table", "property": "page_current", "value": 0},
-            {"id": "table", "property": "sort_by", "value": []},
-        ],
+        "table.getRowsResponse",
+        [{"id": "table", "property": "getRowsRequest", "value": {"startRow": 0, "endRow": 10}}],
+        [{"id": "state", "property": "data", "value": state}],
     )
-    rows = answer["response"]["table"]["data"]
+    rows = answer["response"]["table"]["getRowsResponse"]["rowData"]
     assert {r["id"] for r in rows} == {
         "chuzhou-2018-appliance-festival-sales",
         "chuzhou-2018-appliance-festival-companies",
@@ -86,7 +84,8 @@ def test_kpi_callback_in_english_marks_bounds_and_targets(gunicorn_url):
     )
     text = json.dumps(answer["response"]["kpis"]["children"], ensure_ascii=False)
     assert "CNY 490.7 million" in text  # 1.3572亿 + 3.55亿, the shared figure once
-    assert "≥15 companies" in text  # 10 + at least 5
+    assert '"≥"' in text and "15 companies" in text  # 10 + at least 5
+    assert "lower bound (at least)" in text  # what the symbol means, on hover
     assert "Target ~CNY 130 billion" in text
 
 

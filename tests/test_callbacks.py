@@ -10,9 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard import charts, panels
+from dashboard import charts, panels, table
 from dashboard.callbacks import control_values, transition
-from dashboard.i18n import TEXT
 from dashboard.urlstate import MAX_QUERY_LENGTH, ViewState, parse_query, to_query
 from metrics.query import Filters
 
@@ -131,10 +130,16 @@ def test_clicking_a_sales_bar_filters_by_its_city_and_industry(dataset):
     assert (state.city, state.industry, state.lang) == (("滁州",), ("家电",), "en")
 
 
-def test_clicking_a_map_marker_filters_by_city(dataset):
-    click = {"points": [{"customdata": ["滨州", "无数据"]}]}
+def test_clicking_a_province_tile_filters_by_province(dataset):
+    click = {"points": [{"customdata": ["山东"]}]}
     state, _ = transition(dataset, ViewState(industry=("纺织",)), "chart-map", click=click)
-    assert state.city == ("滨州",) and state.industry == ("纺织",)
+    assert state.province == ("山东",) and state.industry == ("纺织",)
+
+
+def test_clicking_a_ranked_city_filters_by_city(dataset):
+    click = {"points": [{"customdata": ["滨州"]}]}
+    state, _ = transition(dataset, ViewState(), "chart-ranking", click=click)
+    assert state.city == ("滨州",)
 
 
 def test_a_click_without_data_changes_nothing(dataset):
@@ -143,9 +148,10 @@ def test_a_click_without_data_changes_nothing(dataset):
 
 
 def test_selecting_a_figure_from_table_or_link_and_closing_it(dataset):
-    cell = {"row": 2, "column": 1, "row_id": "chuzhou-2018-618-sales"}
-    state, _ = transition(dataset, ViewState(), "table", active_cell=cell)
+    row = [{"id": "chuzhou-2018-618-sales", "city": "滁州"}]
+    state, _ = transition(dataset, ViewState(), "table", selected=row)
     assert state.figure == "chuzhou-2018-618-sales"
+    assert transition(dataset, state, "table", selected=[])[0] == state  # unselected: kept
     link = {"type": "figure-link", "figure": "binzhou-textile-cluster-output"}
     assert transition(dataset, state, link)[0].figure == "binzhou-textile-cluster-output"
     assert transition(dataset, state, {"type": "text", "key": "close"})[0].figure == ""
@@ -173,17 +179,7 @@ def test_controls_become_state_and_back(dataset):
         map_metric="companies_signed",
         q="京东",
     )
-    assert control_values(dataset, state) == [
-        [],
-        ["滁州"],
-        ["食品", "家电"],
-        [],
-        [],
-        [],
-        [2018, 2018],
-        "companies_signed",
-        "京东",
-    ]
+    assert control_values(dataset, state) == controls
 
 
 def test_full_period_range_means_no_period_filter(dataset):
@@ -195,39 +191,31 @@ def test_full_period_range_means_no_period_filter(dataset):
 # ---- text, charts, panels -----------------------------------------------------------------
 
 
-def test_both_languages_have_the_same_texts():
-    assert set(TEXT["zh"]) == set(TEXT["en"])
-    for key in TEXT["zh"]:
-        assert TEXT["zh"][key] != TEXT["en"][key] or key in ("source_link",), key
-
-
 def _texts(fig) -> str:
     return json.dumps(json.loads(fig.to_json()), ensure_ascii=False)
 
 
-CHARTS = {
-    "sales": lambda d, f, lang: charts.sales_by_city_industry(d, f, lang),
-    "timeline": lambda d, f, lang: charts.event_timeline(d, f, lang),
-    "targets": lambda d, f, lang: charts.targets_against_scale(d, f, lang),
-    "companies": lambda d, f, lang: charts.companies_by_city(d, f, lang),
-    "map": lambda d, f, lang: charts.city_map(d, f, "campaign_sales", lang),
-}
+def draw(dataset, chart, filters, lang="zh", metric="campaign_sales"):
+    return charts.draw_chart(dataset, chart, filters, lang, metric)
 
 
-@pytest.mark.parametrize("chart", sorted(CHARTS))
+CHART_IDS = [chart.id for chart in charts.CHARTS]
+
+
+@pytest.mark.parametrize("chart", CHART_IDS)
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_chart_names_its_reports(dataset, chart, lang):
-    text = _texts(CHARTS[chart](dataset, Filters(), lang))
+    text = _texts(draw(dataset, chart, Filters(), lang))
     assert ("来源：" if lang == "zh" else "Source: ") in text
     title = "云领产业·京喜滁州" if lang == "zh" else "Cloud-led Industry"
-    if chart != "targets":  # the targets chart shows Binzhou only
+    if chart != "chart-targets":  # the targets chart shows Binzhou only
         assert title in text
 
 
-@pytest.mark.parametrize("chart", sorted(CHARTS))
+@pytest.mark.parametrize("chart", CHART_IDS)
 def test_every_chart_says_so_when_nothing_matches(dataset, chart):
     nothing = Filters(period_start=None, city=("滨州",), campaign=("chuzhou-2018-awards",))
-    text = _texts(CHARTS[chart](dataset, nothing, "zh"))
+    text = _texts(draw(dataset, chart, nothing))
     assert "没有符合筛选条件的数据" in text
 
 
@@ -260,16 +248,31 @@ def test_timeline_marks_inferred_dates(dataset):
     assert "2018-06-26 (inferred)" in _texts(fig)
 
 
-def test_map_draws_no_boundaries_and_says_so(dataset):
-    fig = charts.city_map(dataset, Filters(), "campaign_sales", "zh")
-    assert [trace.type for trace in fig.data] == ["scatter"]  # points only: no geo, no tiles
-    assert "未绘制行政区划边界" in _texts(fig)
-    assert "滨州 无数据" in _texts(fig)
+def test_tile_map_has_a_tile_per_province_level_unit_and_draws_no_boundaries(dataset):
+    fig = draw(dataset, "chart-map", Filters(), "zh", "industry_output")
+    assert {trace.type for trace in fig.data} == {"bar"}  # tiles only: no geo, no map tiles
+    tiles = [str(hover).split("<br>")[0] for trace in fig.data for hover in trace.hovertext]
+    assert len(tiles) == len(set(tiles)) == 34 and {"台湾", "香港", "澳门"} <= set(tiles)
+    words = _texts(fig).replace("<br>", "")  # a long note is wrapped
+    assert "未绘制行政区划边界" in words and "示意图" in words
+    clickable = [trace for trace in fig.data if trace.customdata is not None]
+    provinces = set(dataset.cities["province"].astype(str))
+    assert sorted(str(p) for trace in clickable for p in trace.customdata[:, 0]) == sorted(
+        provinces
+    )
+
+
+def test_ranking_orders_cities_by_their_total(dataset):
+    fig = draw(dataset, "chart-ranking", Filters(), "en", "campaign_sales")
+    cities = [str(c[0]) for trace in fig.data for c in trace.customdata]
+    assert cities == ["滁州"]  # the one city with campaign sales in the bundled reports
 
 
 def test_kpis_show_totals_with_qualifiers_and_links_to_sources(dataset):
     text = str(panels.kpi_cards(dataset, Filters(), "zh"))
-    assert "4.91亿元" in text and "≥15家" in text and "目标 ~1300亿元" in text
+    assert "4.91亿元" in text and "15家" in text and "~1300亿元" in text
+    assert "title='下限（不少于）'" in text  # the symbol says what it means on hover
+    assert "2 项数据 · 1 份报道" in text
     assert "'figure': 'chuzhou-2018-618-sales'" in text
 
 
@@ -282,27 +285,39 @@ def test_source_panel_highlights_the_quote(dataset):
 
 
 def test_table_search_narrows_rows(dataset):
-    rows = panels.table_page(dataset, ViewState(q="纺织")).rows
-    assert {r["id"] for r in rows} == {
+    answer = table.rows_response(dataset, ViewState(q="纺织"), {"startRow": 0, "endRow": 10})
+    assert {r["id"] for r in answer["rowData"]} == {
         "binzhou-textile-cluster-output",
         "binzhou-13th-fyp-textile-target",
         "binzhou-2018-ecommerce-city-companies-signed",
     }
+    assert answer["rowCount"] == 3
 
 
-def test_table_sends_one_page_and_sorts_on_the_server(synthetic_dataset):
+def test_table_sends_one_page_and_sorts_and_filters_on_the_server(synthetic_dataset):
     big = synthetic_dataset
-    first = panels.table_page(big, ViewState())
-    assert (len(first.rows), first.page_count, first.total) == (10, 300, 3000)
-    last = panels.table_page(big, ViewState(), page=299)
-    assert len(last.rows) == 10 and last.page == 299
-    assert panels.table_page(big, ViewState(), page=999).page == 299  # clamped, never an error
-    by_value = panels.table_page(
-        big, ViewState(metric=("campaign_sales",)), 0, [{"column_id": "value", "direction": "desc"}]
+    first = table.rows_response(big, ViewState(), {"startRow": 0, "endRow": 10})
+    assert (len(first["rowData"]), first["rowCount"]) == (10, len(big.figures))
+    by_value = table.rows_response(
+        big,
+        ViewState(metric=("campaign_sales",)),
+        {"startRow": 0, "endRow": 10, "sortModel": [{"colId": "value", "sort": "desc"}]},
     )
     sales = big.figures[big.figures["metric"] == "campaign_sales"]
-    top = sales.loc[sales["value"].idxmax(), "figure_id"]
-    assert by_value.rows[0]["id"] == top  # the largest sales first
+    assert by_value["rowData"][0]["id"] == sales.loc[sales["value"].idxmax(), "figure_id"]
+    floor = float(sales["value"].median())
+    filtered = table.rows_response(
+        big,
+        ViewState(metric=("campaign_sales",)),
+        {
+            "startRow": 0,
+            "endRow": 10,
+            "filterModel": {
+                "value": {"filterType": "number", "type": "greaterThanOrEqual", "filter": floor}
+            },
+        },
+    )
+    assert filtered["rowCount"] == int((sales["value"] >= floor).sum())
 
 
 def test_active_filter_line_in_both_languages(dataset):

@@ -79,9 +79,9 @@ def callback_body(
     """A request for the callback whose output names ``output_part``, as the page sends it.
 
     ``values`` maps a dependency (``"state.data"``) to the value sent; the others are empty
-    (None, or an empty list of matches for a pattern), except the table's page number.
+    (None, or an empty list of matches for a pattern), except the grid's request for rows.
     """
-    values = {"table.page_current": 0, **(values or {})}
+    values = {"table.getRowsRequest": {"startRow": 0, "endRow": 10}, **(values or {})}
     output = next(key for key in app.callback_map if output_part in key)
     callback = app.callback_map[output]
 
@@ -125,7 +125,15 @@ def _with(body: dict, **changes: Any) -> dict:
 
 
 def _table(app: Dash, state: Any) -> dict:
-    return callback_body(app, "table.data", {"state.data": state}, "state.data")
+    return callback_body(
+        app, "table.getRowsResponse", {"state.data": state}, "table.getRowsRequest"
+    )
+
+
+def _rows(app: Dash, request: Any) -> dict:
+    """The grid's request for rows, with ``request`` as what it asks for."""
+    values = {"state.data": {"lang": "zh"}, "table.getRowsRequest": request}
+    return callback_body(app, "table.getRowsResponse", values, "table.getRowsRequest")
 
 
 def _sync(app: Dash, **values: Any) -> dict:
@@ -152,7 +160,8 @@ def _hostile(app: Dash) -> dict[str, dict]:
     sync = _sync(app, **{"url.search": ""})
     many = [f"城{i}" for i in range(10_000)]
     return {
-        "inputs missing": _with(table, inputs=table["inputs"][:1]),
+        "inputs missing": _with(table, inputs=[]),
+        "state missing": _with(table, state=[]),
         "inputs not a list": _with(table, inputs={"id": "state"}),
         "unknown input id": _with(
             table, inputs=[{**table["inputs"][0], "id": MARKER}, *table["inputs"][1:]]
@@ -179,10 +188,20 @@ def _hostile(app: Dash) -> dict[str, dict]:
         "click on an unknown city": _sync(
             app, **{"chart-map.clickData": {"points": [{"customdata": [MARKER]}]}}
         ),
-        "page number text": callback_body(
-            app, "table.data", {"table.page_current": "1", "state.data": None}
+        "rows asked for as text": _rows(app, "0-10"),
+        "rows backwards": _rows(app, {"startRow": 10, "endRow": 0}),
+        "sort by a string": _rows(app, {"startRow": 0, "endRow": 10, "sortModel": "value"}),
+        "sort by an unknown column": _rows(
+            app, {"startRow": 0, "endRow": 10, "sortModel": [{"colId": MARKER, "sort": "asc"}]}
         ),
-        "sort by a string": callback_body(app, "table.data", {"table.sort_by": "value"}),
+        "column filter on a number with text": _rows(
+            app,
+            {
+                "startRow": 0,
+                "endRow": 10,
+                "filterModel": {"value": {"type": "greaterThanOrEqual", "filter": "1e9"}},
+            },
+        ),
         "clicks negative": _sync(app, **{"lang-toggle.n_clicks": -1}),
         "url not text": _with(
             sync, inputs=[{**sync["inputs"][0], "value": 42}, *sync["inputs"][1:]]
@@ -210,8 +229,8 @@ def _assert_refused(status: int, content: bytes, *, codes: tuple[int, ...] = (40
 def test_a_good_callback_request_still_works(app):
     status, content = post(app, _table(app, {"lang": "zh", "city": ["滁州"]}))
     assert status == 200
-    rows = json.loads(content)["response"]["table"]["data"]
-    assert len(rows) == 4
+    rows = json.loads(content)["response"]["table"]["getRowsResponse"]["rowData"]
+    assert len(rows) == 4 and {row["city"] for row in rows} == {"滁州"}
 
 
 @pytest.mark.parametrize("case", list(MALFORMED))
@@ -269,6 +288,7 @@ def test_every_input_of_every_callback_has_a_check(app, dataset):
     declared = {
         f"{spec['id']}.{spec['property']}"
         for callback in app.callback_map.values()
+        if "callback" in callback  # one the server runs; the page runs the others itself
         for spec in (*callback["inputs"], *callback["state"])
     }
     assert declared - set(checks) == set()

@@ -53,6 +53,7 @@ def create_curate_app(server: Flask, live: LiveData, curation: Curation) -> Dash
         # The review's components exist only while a report is open.
         suppress_callback_exceptions=True,
     )
+    app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
     app.layout = html.Div(
         [
             dcc.Location(id="curate-url", refresh=False),

@@ -1,0 +1,89 @@
+"""Each target beside the reported figure it is measured against, never added to it."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from dashboard.charts.base import (
+    GRID,
+    PATTERNS,
+    TARGET_PATTERN,
+    category_labels,
+    empty_figure,
+    escape,
+    finish,
+    industry_colours,
+    patterns,
+    swatch,
+)
+from dashboard.i18n import t
+from metrics import Dataset
+from metrics.facts import targets_vs_scale
+from metrics.present import axis_scale, format_amount, names
+from metrics.query import Filters
+
+TARGET_PAIRS_SHOWN = 12
+ROW_CHARS = {"zh": 10, "en": 22}
+
+
+def targets_against_scale(dataset: Dataset, filters: Filters, lang: str) -> go.Figure:
+    """Horizontal bars: per city and industry, the stated scale and the target beside it."""
+    title = t("chart_targets", lang)
+    rows, pairs = targets_vs_scale(dataset, filters, limit=TARGET_PAIRS_SHOWN)
+    if rows.empty:
+        return empty_figure(dataset, lang, title)
+    unit = str(rows["unit"].iloc[0])
+    divisor, unit_label = axis_scale(dataset, float(rows["value"].max()), unit, lang)
+    city_names, industry_names = names(dataset, "cities", lang), names(dataset, "industries", lang)
+    colours = industry_colours(dataset)
+    pair_names = {
+        (c, i): f"{city_names[c]} · {industry_names[i]}"
+        for c, i in zip(rows["city"], rows["industry"], strict=True)
+    }
+    ticks = category_labels(pair_names, ROW_CHARS[lang])  # type: ignore[arg-type]
+    fig = go.Figure()
+    # One trace per side and industry, so each has one colour (a colour array breaks patterns);
+    # offsetgroup keeps each side in the same slot of every row.
+    for (side, industry), group in rows.groupby(["side", "industry"], sort=False):
+        target = side == "target"
+        labels = [
+            format_amount(dataset, v, unit, lang, qualifier=q, target=target)
+            for v, q in zip(group["value"], group["qualifier"], strict=True)
+        ]
+        keys = list(zip(group["city"], group["industry"], strict=True))
+        fig.add_bar(
+            name=t("target", lang) if target else t("stated", lang),
+            orientation="h",
+            y=[ticks[k] for k in keys],
+            x=group["value"].to_numpy() / divisor,
+            text=labels,
+            textposition="inside",
+            insidetextanchor="end",
+            offsetgroup=side,
+            marker={
+                "color": colours[industry],
+                "opacity": 0.55 if target else 1.0,
+                "pattern": patterns(
+                    TARGET_PATTERN if target else PATTERNS[q] for q in group["qualifier"]
+                ),
+            },
+            customdata=np.column_stack(
+                [
+                    group["figure_id"],
+                    [escape(x) for x in group["label_zh" if lang == "zh" else "label_en"]],
+                    [escape(pair_names[k]) for k in keys],
+                ]
+            ),
+            hovertemplate="%{customdata[2]}<br>%{customdata[1]}<br>%{text}<extra></extra>",
+        )
+    fig.update_layout(barmode="group", height=max(320, 200 + 44 * len(ticks)))
+    fig.update_xaxes(title=t("axis_output", lang, unit=unit_label), gridcolor=GRID)
+    fig.update_yaxes(title=None, autorange="reversed")
+    notes = [t("targets_note", lang), t("legend_bounds", lang)]
+    shown = rows.groupby(["city", "industry"]).ngroups
+    if pairs > shown:
+        notes.append(t("shown_targets", lang, n=shown, total=pairs))
+    industries = list(dict.fromkeys(rows["industry"]))
+    legend = [(swatch(colours[i]), industry_names[i]) for i in industries]
+    return finish(fig, dataset, lang, title, rows["source_id"], notes, legend)
