@@ -106,6 +106,17 @@ def notice_children(notices: list[Notice], lang: str) -> list:
     ]
 
 
+def _controls(kind: type[Input] | type[Output]) -> dict[str, Any]:
+    """The page's controls by the names :func:`control_values` gives them, as ``kind``: the
+    state callback reads them all and sets them all."""
+    return {
+        **{name: kind(f"f-{name}", "value") for name in NAMES},
+        "period": kind("f-period", "value"),
+        "map_metric": kind("map-metric", "value"),
+        "q": kind("search", "value"),
+    }
+
+
 def register(app: Dash, live: LiveData) -> None:
     """Attach every callback of the page to ``app``; each answers from ``live.current``, read
     once, so from one version of the dataset."""
@@ -114,24 +125,14 @@ def register(app: Dash, live: LiveData) -> None:
     @app.callback(
         output={
             "url": Output("url", "search"),
-            "controls": {
-                **{name: Output(f"f-{name}", "value") for name in NAMES},
-                "period": Output("f-period", "value"),
-                "map_metric": Output("map-metric", "value"),
-                "q": Output("search", "value"),
-            },
+            "controls": _controls(Output),
             "state": Output("state", "data"),
             "notice": Output("notice", "children"),
             "quiet": Output("notice", "hidden"),
         },
         inputs={
             "search": Input("url", "search"),
-            "controls": {
-                **{name: Input(f"f-{name}", "value") for name in NAMES},
-                "period": Input("f-period", "value"),
-                "map_metric": Input("map-metric", "value"),
-                "q": Input("search", "value"),
-            },
+            "controls": _controls(Input),
             "buttons": (
                 Input("lang-toggle", "n_clicks"),
                 Input({"type": "text", "key": "reset"}, "n_clicks"),

@@ -216,6 +216,21 @@ def province_values(result: Aggregate) -> pd.DataFrame:
     return merged
 
 
+def quantile_classes(values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``n`` classes of ``values`` by their quantiles (NaN: no value): each value's
+    class, 0 the lowest (a NaN gets 0: say "no value" apart), and the classes' edges, lowest
+    first. Equal quantiles merge, so a few distinct values make fewer classes; a single value
+    (or all equal) makes one class, edges ``[v, v]``; no values make none, edges ``[]``."""
+    shown = values[~np.isnan(values)]
+    if len(shown) == 0:
+        return np.zeros(len(values), dtype=int), np.array([])
+    edges = np.unique(np.quantile(shown, np.linspace(0, 1, n + 1)))
+    if len(edges) == 1:
+        edges = np.array([edges[0], edges[0]])
+    classes = np.searchsorted(edges[1:-1], np.nan_to_num(values), side="right")
+    return classes, edges
+
+
 def city_ranking(dataset: Dataset, result: Aggregate, limit: int) -> tuple[pd.DataFrame, int, int]:
     """The cities with the largest values of an aggregated metric (ties by name), at most
     ``limit``; how many cities have a value; and how many have figures that may not be added

@@ -273,6 +273,7 @@ def test_kpis_show_totals_with_qualifiers_and_links_to_sources(dataset):
     assert "4.91亿元" in text and "15家" in text and "~1300亿元" in text
     assert "title='下限（不少于）'" in text  # the symbol says what it means on hover
     assert "2 项数据 · 1 份报道" in text
+    assert "下限（超过）" in text and "目标，不是实绩" in text  # the legend of the symbols
     assert "'figure': 'chuzhou-2018-618-sales'" in text
 
 

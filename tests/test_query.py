@@ -218,3 +218,16 @@ def test_a_report_filter_keeps_its_figures_and_its_events(dataset):
     assert set(select_figures(dataset, filters)["source_id"]) == {"003_fea83e67b8f794f4"}
     assert len(select_figures(dataset, filters)) == 3
     assert set(timeline(dataset, filters)["source_id"]) == {"003_fea83e67b8f794f4"}
+
+
+def test_quantile_classes_merge_equal_quantiles_and_keep_no_value_apart():
+    import numpy as np
+
+    from metrics.facts import quantile_classes
+
+    classes, edges = quantile_classes(np.array([1.0, 2.0, 3.0, 4.0, 5.0, np.nan]), 5)
+    assert list(edges) == pytest.approx([1.0, 1.8, 2.6, 3.4, 4.2, 5.0])
+    assert list(classes) == [0, 1, 2, 3, 4, 0]
+    classes, edges = quantile_classes(np.array([7.0, 7.0, np.nan]), 5)
+    assert list(edges) == [7.0, 7.0] and list(classes) == [0, 0, 0]
+    assert len(quantile_classes(np.array([np.nan]), 5)[1]) == 0

@@ -146,11 +146,15 @@ def finish(
     )
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
-    # The plot keeps the height its chart asked for; the text block comes on top of it. Every
-    # line of a title is 1.3 em of the title's font high, whatever size its spans are.
-    lines = sum(part.count("<br>") + 1 for part in block)
-    fig.update_layout(height=(fig.layout.height or 400) + round(lines * 1.3 * TITLE_SIZE))
+    # The plot keeps the height its chart asked for; the text block comes on top of it.
+    fig.update_layout(height=(fig.layout.height or 400) + text_block_height(fig))
     return fig
+
+
+def text_block_height(fig: go.Figure) -> int:
+    """The height in px of a chart's text block (its title): Plotly spaces every line of a
+    title 1.3 em of the title's font, whatever size its spans are."""
+    return round((fig.layout.title.text.count("<br>") + 1) * 1.3 * TITLE_SIZE)
 
 
 def _legend_lines(entries: list[tuple[str, str]]) -> str:

@@ -14,10 +14,18 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.base import INK, PATTERNS, TITLE_SIZE, escape, finish, patterns, swatch
+from dashboard.charts.base import (
+    INK,
+    PATTERNS,
+    escape,
+    finish,
+    patterns,
+    swatch,
+    text_block_height,
+)
 from dashboard.i18n import t
 from metrics import Dataset
-from metrics.facts import province_values
+from metrics.facts import province_values, quantile_classes
 from metrics.present import format_amount, names
 from metrics.query import Filters, aggregate
 
@@ -37,7 +45,7 @@ def province_tiles(dataset: Dataset, filters: Filters, lang: str, metric: str) -
     unit = result.unit
     has = (rows["n_figures"] > 0).to_numpy()
     valued = has & rows["value"].notna().to_numpy()
-    classes, legend = _classes(dataset, rows["value"].to_numpy(), valued, unit, lang)
+    classes, legend = _classes(dataset, rows["value"].to_numpy(dtype=float), unit, lang)
     colours = np.where(valued, [CLASS_COLOURS[c] for c in classes], NO_DATA)
     colours = np.where(has & ~valued, NOT_ADDITIVE, colours)
     # An English name of two words takes two lines of its tile.
@@ -86,9 +94,7 @@ def province_tiles(dataset: Dataset, filters: Filters, lang: str, metric: str) -
     fig.update_yaxes(visible=False, range=[-7.6, 0.6], fixedrange=True)
     # Overlaid: two traces of bars would otherwise share each slot, half a tile each.
     fig.update_layout(clickmode="event", height=640, bargap=0, barmode="overlay")
-    if not valued.any():
-        legend = []
-    legend = [*legend, (swatch(NO_DATA), t("no_data", lang))]
+    legend.append((swatch(NO_DATA), t("no_data", lang)))
     if (has & ~valued).any():
         legend.append((swatch(NOT_ADDITIVE), t("tile_not_additive_legend", lang)))
     notes = [t("tiles_note", lang), t("legend_bounds", lang)]
@@ -96,12 +102,10 @@ def province_tiles(dataset: Dataset, filters: Filters, lang: str, metric: str) -
         notes.insert(0, t("empty_chart", lang))
     fig = finish(fig, dataset, lang, title, result.source_ids, notes, legend)
     # Plotly does not grow the top margin for the title here (its axes are hidden), so the
-    # text hangs from the top and the room is made by hand: every line of a title is 1.3 em
-    # of the title's font high.
-    lines = fig.layout.title.text.count("<br>") + 1
+    # text hangs from the top and the room is made by hand.
     fig.update_layout(
         title={"automargin": False, "yref": "container", "y": 1, "yanchor": "top", "pad_t": 16},
-        margin_t=round(lines * 1.3 * TITLE_SIZE) + 40,
+        margin_t=text_block_height(fig) + 40,
     )
     return fig
 
@@ -133,22 +137,17 @@ def _tiles(tiles: pd.DataFrame, *, clickable: bool) -> go.Bar:
 
 
 def _classes(
-    dataset: Dataset, values: np.ndarray, valued: np.ndarray, unit: str, lang: str
+    dataset: Dataset, values: np.ndarray, unit: str, lang: str
 ) -> tuple[list[int], list[tuple[str, str]]]:
-    """Each province's colour class (up to five, by quantiles of the values shown) and the
-    legend entries naming each class's range."""
-    shown = values[valued]
-    if len(shown) == 0:
-        return [0] * len(values), []
-    edges = np.unique(np.quantile(shown, np.linspace(0, 1, len(CLASS_COLOURS) + 1)))
-    if len(edges) == 1:  # one value, or all equal: one class
-        edges = np.array([edges[0], edges[0]])
-    inner = edges[1:-1]
-    classes = np.searchsorted(inner, np.nan_to_num(values), side="right")
+    """Each province's colour (an index into CLASS_COLOURS) by its value's quantile class, and
+    the legend entries naming each class's range."""
+    classes, edges = quantile_classes(values, len(CLASS_COLOURS))
     n = len(edges) - 1
+    if n < 1:
+        return [0] * len(values), []
     # Spread the classes over the scale: two classes are its lightest and darkest.
     colour_of = np.round(np.linspace(0, len(CLASS_COLOURS) - 1, n)).astype(int) if n > 1 else [2]
     amount = [format_amount(dataset, float(e), unit, lang) for e in edges]
     ranges = [f"{amount[i]} – {amount[i + 1]}" for i in range(n)] if n > 1 else amount[:1]
     legend = [(swatch(CLASS_COLOURS[colour_of[i]]), ranges[i]) for i in range(n)]
-    return [int(colour_of[min(c, n - 1)]) for c in classes], legend
+    return [int(colour_of[c]) for c in classes], legend

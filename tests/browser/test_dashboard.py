@@ -8,6 +8,7 @@ console error or any request that leaves the app's own server.
 from __future__ import annotations
 
 import io
+import re
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -484,3 +485,22 @@ def test_charts_use_the_cartesian_plotly_bundle_of_the_same_version(page: Page, 
     assert page.evaluate("Plotly.version") == expected
     assert f"/assets/plotly-cartesian-{expected}.min.js" in requested
     assert not [path for path in requested if path.endswith("plotly.min.js")]
+
+
+def test_keyboard_selects_a_table_row_and_opens_its_source(page: Page, live_server: str) -> None:
+    """Into the table with Tab, down its rows with the arrows, Space selects a row and Enter
+    opens its source (dash-ag-grid passes a selection made by key to the page on the next
+    key)."""
+    open_page(page, live_server)
+    expect(table_rows(page)).to_have_count(7)
+    page.locator("#search").focus()
+    page.keyboard.press("Tab")  # the first column's header
+    expect(page.locator("#table .ag-header-cell[col-id=city]")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # the second row
+    page.keyboard.press(" ")
+    expect(table_rows(page).nth(1)).to_have_class(re.compile(r"\bag-row-selected\b"))
+    page.keyboard.press("Enter")
+    second = table_rows(page).nth(1).get_attribute("row-id")
+    wait_for_query(page, figure=second)
+    expect(page.locator("mark#source-quote")).not_to_be_empty()
