@@ -15,9 +15,11 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, 
 
 from dashboard import panels, table
 from dashboard.charts import BY_ID, CHARTS
+from dashboard.charts.base import alt_text
 from dashboard.i18n import TEXT, t
 from dashboard.layout import (
     OPTIONS_SHOWN,
+    alt_id,
     options,
     period_bounds,
     searched_on_server,
@@ -301,14 +303,20 @@ def register(app: Dash, live: LiveData) -> None:
     # parallel and each chart appears as soon as it is ready.
     for chart in CHARTS:
 
-        @app.callback(Output(chart.id, "figure"), Input("state", "data"), Input("version", "data"))
+        @app.callback(
+            Output(chart.id, "figure"),
+            Output(alt_id(chart), "children"),
+            Input("state", "data"),
+            Input("version", "data"),
+        )
         def render_chart(data, _, chart=chart):
             served = live.current
             state = ViewState.from_dict(data)
             metric = state.map_metric if chart.uses_metric else ""
             if metric and metric not in served.metrics:  # a tampered store, not the page's own
                 metric = ViewState().map_metric
-            return served.figure(chart.id, state.filters(), state.lang, metric)
+            fig = served.figure(chart.id, state.filters(), state.lang, metric)
+            return fig, alt_text(fig)
 
     # The table asks for each page it shows (dashboard/table.py); the page picks the columns
     # that fit its screen and empties the table when the view or the version changes

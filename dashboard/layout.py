@@ -57,16 +57,25 @@ def _text(key: str, tag: type = html.Span, **props: object) -> html.Component:
     return tag(id={"type": "text", "key": key}, **props)
 
 
-def _graph(graph_id: str) -> dcc.Graph:
-    return dcc.Graph(
-        id=graph_id,
+def alt_id(chart: Chart) -> str:
+    """The id of the caption that says in words what ``chart`` shows."""
+    return f"{chart.id}-alt"
+
+
+def _graph(chart: Chart) -> html.Figure:
+    """A chart and its caption: the sentence a screen reader reads for it, hidden on screen,
+    where the chart says the same in its own title and marks."""
+    graph = dcc.Graph(
+        id=chart.id,
         config={
             "displaylogo": False,
             "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
-            "toImageButtonOptions": {"format": "png", "filename": graph_id, "scale": 2},
+            "toImageButtonOptions": {"format": "png", "filename": chart.id, "scale": 2},
         },
         className="graph",
     )
+    caption = html.Figcaption(id=alt_id(chart), className="visually-hidden")
+    return html.Figure([graph, caption], className="chart")
 
 
 def period_bounds(dataset: Dataset, *, withdrawn: bool = False) -> tuple[int, int]:
@@ -81,7 +90,7 @@ def period_bounds(dataset: Dataset, *, withdrawn: bool = False) -> tuple[int, in
 
 
 def _chart_card(chart: Chart) -> html.Div:
-    return html.Div(_graph(chart.id), className="card wide" if chart.wide else "card")
+    return html.Div(_graph(chart), className="card wide" if chart.wide else "card")
 
 
 def _charts(dataset: Dataset) -> list[html.Div]:
@@ -106,7 +115,7 @@ def _charts(dataset: Dataset) -> list[html.Div]:
                 ],
                 className="map-control",
             )
-            graphs = html.Div([_graph(c.id) for c in metric_charts], className="map-charts")
+            graphs = html.Div([_graph(c) for c in metric_charts], className="map-charts")
             cards.append(html.Div([control, graphs], className="card wide map-card"))
     return cards
 

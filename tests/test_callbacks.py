@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from dashboard import charts, panels, table
 from dashboard.callbacks import control_values, transition
+from dashboard.charts.base import alt_text
 from dashboard.urlstate import MAX_QUERY_LENGTH, ViewState, parse_query, to_query
 from metrics.query import Filters
 
@@ -217,6 +218,40 @@ def test_every_chart_says_so_when_nothing_matches(dataset, chart):
     nothing = Filters(period_start=None, city=("滨州",), campaign=("chuzhou-2018-awards",))
     text = _texts(draw(dataset, chart, nothing))
     assert "没有符合筛选条件的数据" in text
+
+
+ALT_TEXTS = {
+    "zh": {
+        "chart-sales": "销售额。滁州 · 家电：4.91亿元；滁州 · 食品：3.55亿元。",
+        "chart-targets": "滨州 · 纺织：>1000亿元；滨州 · 纺织：目标 ~1300亿元。",
+        "chart-companies": "签约入驻：10家；滨州 · 签约入驻：≥5家；滁州 · 获奖：5家；共 4 项",
+        "chart-map": "图表：各省份活动销售额。安徽：4.91亿元。",
+        "chart-ranking": "滁州：4.91亿元。",
+        "chart-timeline": "2018-06-26 (推定)；",
+    },
+    "en": {
+        "chart-sales": "Home appliances: CNY 490.7 million; Chuzhou · Food: CNY 355 million",
+        "chart-targets": "Binzhou · Textiles: >CNY 100 billion; Binzhou · Textiles: Target ~CNY",
+        "chart-companies": "Binzhou · Signed into a park: ≥5 companies;",
+        "chart-map": "Chart: Campaign sales by province. Anhui: CNY 490.7 million.",
+        "chart-ranking": "Chuzhou: CNY 490.7 million.",
+        "chart-timeline": "; 10 in all.",
+    },
+}
+
+
+@pytest.mark.parametrize("chart", CHART_IDS)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_chart_says_what_it_shows_in_a_sentence(dataset, chart, lang):
+    """The text alternative a screen reader reads: the main marks with their qualifiers, the
+    largest first, and how many there are when it names only some."""
+    assert ALT_TEXTS[lang][chart] in alt_text(draw(dataset, chart, Filters(), lang))
+
+
+@pytest.mark.parametrize("chart", CHART_IDS)
+def test_a_chart_with_nothing_to_show_says_so_in_its_sentence(dataset, chart):
+    nothing = Filters(period_start=None, city=("滨州",), campaign=("chuzhou-2018-awards",))
+    assert alt_text(draw(dataset, chart, nothing, "en")).endswith("No figures match these filters.")
 
 
 def test_sales_chart_draws_the_shared_figure_as_a_shared_segment(dataset):

@@ -13,6 +13,9 @@ legend is not used: above or below the plot it would claim the same margin as th
 axis labels and be drawn over them. Value labels go inside the bars and are hidden where they
 do not fit (``uniformtext``): what cannot be labelled is on hover.
 
+A screen reader cannot read a chart, so each says what it shows in one sentence with its main
+numbers (:func:`alt_text`), the page's caption of the chart.
+
 Traces get numpy arrays, not pandas Series: Plotly inspects a Series through narwhals on every
 property, which cost more than the query at national scale.
 """
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import html
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -42,6 +45,7 @@ MIN_LABEL_SIZE = 10  # a value label that would be smaller than this is left to 
 WRAP_PX = 300
 SOURCES_NAMED = 3
 IDS_SHOWN = 3  # a hover names a few figures; at national scale a bar may hold thousands
+ALT_ITEMS = 3  # the marks a chart's text alternative reads out; it says how many there are
 
 
 def escape(text: object) -> str:
@@ -103,9 +107,15 @@ def finish(
     source_ids: Iterable[str],
     notes: Iterable[str] = (),
     legend: Iterable[tuple[str, str]] = (),
+    alt: Sequence[str] = (),
+    marks: int = 0,
 ) -> go.Figure:
     """The chart's text block above the plot — title, ``legend`` (pairs of a :func:`swatch`
-    and what it means), ``notes``, the reports — fonts, and margins that leave room for it."""
+    and what it means), ``notes``, the reports — fonts, and margins that leave room for it.
+
+    ``alt`` are the chart's main marks in words, the most telling first, and ``marks`` how many
+    it draws in all: its text alternative (:func:`alt_text`). None says that nothing matches.
+    """
     ids = sorted(set(map(str, source_ids)))
     # Past a few reports a chart says how many; the figures table lists each figure's report.
     if len(ids) > SOURCES_NAMED:
@@ -148,7 +158,28 @@ def finish(
     fig.update_yaxes(automargin=True)
     # The plot keeps the height its chart asked for; the text block comes on top of it.
     fig.update_layout(height=(fig.layout.height or 400) + text_block_height(fig))
+    fig.update_layout(meta={"alt": _sentence(title, list(alt), max(marks, len(alt)), lang)})
     return fig
+
+
+def _sentence(title: str, items: list[str], marks: int, lang: str) -> str:
+    if not items:
+        return t("chart_alt_empty", lang, title=title)
+    said = t("clause_sep", lang).join(items[:ALT_ITEMS])
+    if marks > ALT_ITEMS:
+        return t("chart_alt_more", lang, title=title, items=said, n=marks)
+    return t("chart_alt", lang, title=title, items=said)
+
+
+def said(what: str, value: str, lang: str) -> str:
+    """One mark of a chart in words, for its text alternative: what it is, and its value."""
+    return f"{what}{t('colon', lang)}{value}"
+
+
+def alt_text(fig: go.Figure) -> str:
+    """What the chart shows, in a sentence with its main numbers: the words a screen reader
+    says for it."""
+    return str(fig.layout.meta["alt"])
 
 
 def text_block_height(fig: go.Figure) -> int:

@@ -13,6 +13,7 @@ from dashboard.charts.base import (
     escape,
     finish,
     patterns,
+    said,
     swatch,
 )
 from dashboard.i18n import t
@@ -34,6 +35,7 @@ def companies_by_city(dataset: Dataset, filters: Filters, lang: str) -> go.Figur
         return empty_figure(dataset, lang, title)
     city_names = names(dataset, "cities", lang)
     ticks = category_labels({c: city_names[c] for c in summary["city"]}, TICK_CHARS[lang])
+    alt: list[tuple[float, str]] = []
     fig = go.Figure()
     roles = [role for role in ROLE_ORDER if (summary["role"] == role).any()]
     for role in roles:
@@ -41,6 +43,10 @@ def companies_by_city(dataset: Dataset, filters: Filters, lang: str) -> go.Figur
         labels = [
             format_amount(dataset, v, "company", lang, qualifier=q)
             for v, q in zip(group["value"], group["qualifier"], strict=True)
+        ]
+        alt += [
+            (v, said(f"{city_names[c]} · {t(f'role_{role}', lang)}", label, lang))
+            for c, v, label in zip(group["city"], group["value"], labels, strict=True)
         ]
         names_col = group["names_zh" if lang == "zh" else "names_en"]
         hover = [
@@ -71,4 +77,5 @@ def companies_by_city(dataset: Dataset, filters: Filters, lang: str) -> go.Figur
     legend = [(swatch(ROLE_COLOURS[r]), t(f"role_{r}", lang)) for r in roles]
     events = timeline(dataset, filters)
     notes = [t("companies_note", lang)]
-    return finish(fig, dataset, lang, title, events["source_id"], notes, legend)
+    largest_first = [text for _, text in sorted(alt, key=lambda pair: -pair[0])]
+    return finish(fig, dataset, lang, title, events["source_id"], notes, legend, largest_first)

@@ -15,6 +15,7 @@ from dashboard.charts.base import (
     finish,
     id_list,
     patterns,
+    said,
 )
 from dashboard.i18n import t
 from metrics import Dataset
@@ -80,4 +81,5 @@ def ranked_cities(dataset: Dataset, filters: Filters, lang: str, metric: str) ->
         notes.append(t("shown_ranking", lang, n=len(ranked), total=valued))
     if unranked:
         notes.append(t("unranked", lang, n=unranked))
-    return finish(fig, dataset, lang, title, result.source_ids, notes)
+    alt = [said(city_names[c], x, lang) for c, x in zip(ranked["city"], labels, strict=True)]
+    return finish(fig, dataset, lang, title, result.source_ids, notes, (), alt, valued)

@@ -17,6 +17,7 @@ from dashboard.charts.base import (
     industry_colours,
     largest,
     patterns,
+    said,
     swatch,
 )
 from dashboard.i18n import t
@@ -118,4 +119,9 @@ def sales_by_city_industry(dataset: Dataset, filters: Filters, lang: str) -> go.
         notes.append(t("shown_sales", lang, what=t("list_sep", lang).join(left_out)))
     legend = [(swatch(colours[i]), industry_names[i]) for i in industries]
     sources = result.source_ids_where(city=cities, industry=industries)
-    return finish(fig, dataset, lang, title, sources, notes, legend)
+    ranked = cells.sort_values("value", ascending=False)
+    alt = [
+        said(f"{city_names[c]} · {industry_names[i]}", totals[(c, i)], lang)
+        for c, i in zip(ranked["city"], ranked["industry"], strict=True)
+    ]
+    return finish(fig, dataset, lang, title, sources, notes, legend, alt, len(result.cells))

@@ -15,6 +15,7 @@ from dashboard.charts.base import (
     finish,
     industry_colours,
     patterns,
+    said,
     swatch,
 )
 from dashboard.i18n import t
@@ -42,6 +43,7 @@ def targets_against_scale(dataset: Dataset, filters: Filters, lang: str) -> go.F
         for c, i in zip(rows["city"], rows["industry"], strict=True)
     }
     ticks = category_labels(pair_names, ROW_CHARS[lang])  # type: ignore[arg-type]
+    alt: list[str] = []
     fig = go.Figure()
     # One trace per side and industry, so each has one colour (a colour array breaks patterns);
     # offsetgroup keeps each side in the same slot of every row.
@@ -52,6 +54,7 @@ def targets_against_scale(dataset: Dataset, filters: Filters, lang: str) -> go.F
             for v, q in zip(group["value"], group["qualifier"], strict=True)
         ]
         keys = list(zip(group["city"], group["industry"], strict=True))
+        alt += [said(pair_names[k], label, lang) for k, label in zip(keys, labels, strict=True)]
         fig.add_bar(
             name=t("target", lang) if target else t("stated", lang),
             orientation="h",
@@ -86,4 +89,4 @@ def targets_against_scale(dataset: Dataset, filters: Filters, lang: str) -> go.F
         notes.append(t("shown_targets", lang, n=shown, total=pairs))
     industries = list(dict.fromkeys(rows["industry"]))
     legend = [(swatch(colours[i]), industry_names[i]) for i in industries]
-    return finish(fig, dataset, lang, title, rows["source_id"], notes, legend)
+    return finish(fig, dataset, lang, title, rows["source_id"], notes, legend, alt)

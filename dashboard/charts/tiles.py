@@ -20,6 +20,7 @@ from dashboard.charts.base import (
     escape,
     finish,
     patterns,
+    said,
     swatch,
     text_block_height,
 )
@@ -100,7 +101,10 @@ def province_tiles(dataset: Dataset, filters: Filters, lang: str, metric: str) -
     notes = [t("tiles_note", lang), t("legend_bounds", lang)]
     if not has.any():
         notes.insert(0, t("empty_chart", lang))
-    fig = finish(fig, dataset, lang, title, result.source_ids, notes, legend)
+    # Said largest first; a province whose figures do not add up says so after them.
+    order = pd.Series(np.where(valued, rows["value"].to_numpy(dtype=float), -1.0))[has]
+    alt = [said(place.iloc[i], values[i], lang) for i in order.sort_values(ascending=False).index]
+    fig = finish(fig, dataset, lang, title, result.source_ids, notes, legend, alt)
     # Plotly does not grow the top margin for the title here (its axes are hidden), so the
     # text hangs from the top and the room is made by hand.
     fig.update_layout(

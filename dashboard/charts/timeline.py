@@ -6,7 +6,16 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.base import GRID, OKABE_ITO, empty_figure, escape, finish, short, swatch
+from dashboard.charts.base import (
+    GRID,
+    OKABE_ITO,
+    empty_figure,
+    escape,
+    finish,
+    said,
+    short,
+    swatch,
+)
 from dashboard.i18n import t
 from metrics import Dataset
 from metrics.facts import timeline
@@ -44,6 +53,10 @@ def event_timeline(dataset: Dataset, filters: Filters, lang: str) -> go.Figure:
             for c, n in zip(events["city"], events[name_col], strict=True)
         ]
     )
+    alt = [
+        said(f"{city_names[e.city]} · {getattr(e, name_col)}", _date_text(e, lang), lang)
+        for e in events.iloc[::-1].itertuples()
+    ]
     fig = go.Figure()
     colours = dict(zip(KIND_MARKS, OKABE_ITO, strict=False))
     for kind, group in events.groupby("kind", sort=False):
@@ -84,7 +97,7 @@ def event_timeline(dataset: Dataset, filters: Filters, lang: str) -> go.Figure:
         for kind in KIND_MARKS
         if kind in set(events["kind"])
     ]
-    return finish(fig, dataset, lang, title, events["source_id"], notes, legend)
+    return finish(fig, dataset, lang, title, events["source_id"], notes, legend, alt, total)
 
 
 def _date_text(event: object, lang: str) -> str:

@@ -6,6 +6,7 @@ no critical or serious accessibility problem on any view."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from benchmarks.common import serve
 from dashboard.charts import CHARTS
+from dashboard.layout import alt_id
 from metrics.synth import synthesize
 
 from .conftest import foreign_requests
@@ -190,6 +192,17 @@ def test_axe_finds_no_serious_problem(page: Page, live_server: str, view):
         if v["impact"] in ("critical", "serious")
     ]
     assert not serious, "\n".join(serious)
+
+
+def test_every_chart_has_a_sentence_a_screen_reader_reads(page: Page, live_server: str):
+    open_page(page, live_server, "/?lang=en")
+    for chart in CHARTS:
+        expect(page.locator(f"#{alt_id(chart)}")).to_contain_text("Chart: ")
+    # The sentence is the chart's accessible name, and follows the view.
+    sales = page.get_by_role("figure", name=re.compile(r"Chuzhou · Food: CNY 355 million"))
+    expect(sales).to_have_count(1)
+    page.get_by_role("button", name="中文").click()
+    expect(page.get_by_role("figure", name=re.compile("滁州 · 食品：3.55亿元"))).to_have_count(1)
 
 
 def test_the_page_says_its_language(page: Page, live_server: str):
