@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import plotly.graph_objects as go
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -197,7 +198,7 @@ def _texts(fig) -> str:
 
 
 def draw(dataset, chart, filters, lang="zh", metric="campaign_sales"):
-    return charts.draw_chart(dataset, chart, filters, lang, metric)
+    return go.Figure(charts.draw_chart(dataset, chart, filters, lang, metric))
 
 
 CHART_IDS = [chart.id for chart in charts.CHARTS]
@@ -255,7 +256,7 @@ def test_a_chart_with_nothing_to_show_says_so_in_its_sentence(dataset, chart):
 
 
 def test_sales_chart_draws_the_shared_figure_as_a_shared_segment(dataset):
-    fig = charts.sales_by_city_industry(dataset, Filters(), "zh")
+    fig = go.Figure(charts.sales_by_city_industry(dataset, Filters(), "zh"))
     shared = [trace for trace in fig.data if "多产业合计" in trace.name]
     assert {trace.name for trace in shared} == {"家电（多产业合计）", "食品（多产业合计）"}
     appliances = next(tr for tr in shared if tr.name.startswith("家电"))
@@ -266,18 +267,18 @@ def test_sales_chart_draws_the_shared_figure_as_a_shared_segment(dataset):
 
 
 def test_sales_chart_in_english_uses_millions(dataset):
-    fig = charts.sales_by_city_industry(dataset, Filters(), "en")
+    fig = go.Figure(charts.sales_by_city_industry(dataset, Filters(), "en"))
     assert fig.layout.yaxis.title.text == "Sales (CNY million)"
     assert "Chuzhou" in _texts(fig) and "CNY 490.7 million" in _texts(fig)
 
 
 def test_targets_chart_marks_the_target_and_the_lower_bound(dataset):
-    text = _texts(charts.targets_against_scale(dataset, Filters(), "zh"))
+    text = _texts(go.Figure(charts.targets_against_scale(dataset, Filters(), "zh")))
     assert "目标 ~1300亿元" in text and ">1000亿元" in text and "从不相加" in text
 
 
 def test_timeline_marks_inferred_dates(dataset):
-    fig = charts.event_timeline(dataset, Filters(), "en")
+    fig = go.Figure(charts.event_timeline(dataset, Filters(), "en"))
     symbols = [s for trace in fig.data if trace.mode == "markers" for s in trace.marker.symbol]
     assert any(s.endswith("-open") for s in symbols)  # the Chuzhou 2018 events
     assert "2018-06-26 (inferred)" in _texts(fig)

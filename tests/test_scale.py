@@ -7,6 +7,7 @@ import json
 import re
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from app import create_app
@@ -14,7 +15,7 @@ from dashboard import charts, panels
 from dashboard.charts import ranking, sales
 from dashboard.charts import targets as targets_chart
 from dashboard.layout import options
-from metrics.facts import timeline
+from metrics.facts import targets_vs_scale, timeline
 from metrics.query import Filters, aggregate
 
 
@@ -33,7 +34,7 @@ def test_sales_chart_draws_the_largest_cities_and_industries_and_says_so(synthet
     result = aggregate(synthetic_dataset, "campaign_sales")
     assert len(result.by_city) > sales.CITIES_SHOWN
     assert len(result.by_industry) > sales.INDUSTRIES_SHOWN
-    fig = charts.sales_by_city_industry(synthetic_dataset, Filters(), "en")
+    fig = go.Figure(charts.sales_by_city_industry(synthetic_dataset, Filters(), "en"))
     drawn_cities = {x for trace in fig.data for x in trace.x}
     drawn_industries = {trace.offsetgroup for trace in fig.data}
     assert len(drawn_cities) == sales.CITIES_SHOWN
@@ -50,18 +51,22 @@ def test_sales_chart_draws_the_largest_cities_and_industries_and_says_so(synthet
 
 def test_only_what_was_left_out_is_named(synthetic_dataset):
     city = str(synthetic_dataset.figures["city"].iloc[0])
-    one_city = charts.sales_by_city_industry(synthetic_dataset, Filters(city=(city,)), "zh")
+    one_city = go.Figure(
+        charts.sales_by_city_industry(synthetic_dataset, Filters(city=(city,)), "zh")
+    )
     assert said(one_city, "个产业；")
     assert "个城市" not in notes(one_city)
     industries = tuple(synthetic_dataset.industries["industry"].astype(str)[:3])
     small = Filters(city=(city,), industry=industries)
-    assert "仅显示" not in notes(charts.sales_by_city_industry(synthetic_dataset, small, "zh"))
+    assert "仅显示" not in notes(
+        go.Figure(charts.sales_by_city_industry(synthetic_dataset, small, "zh"))
+    )
 
 
 def test_timeline_shows_the_latest_events_and_counts_the_rest(synthetic_dataset, monkeypatch):
     monkeypatch.setattr(charts.timeline, "EVENTS_SHOWN", 10)
     events = timeline(synthetic_dataset, Filters())
-    fig = charts.event_timeline(synthetic_dataset, Filters(), "zh")
+    fig = go.Figure(charts.event_timeline(synthetic_dataset, Filters(), "zh"))
     shown = [x for trace in fig.data if trace.mode == "markers" for x in trace.x]
     assert len(shown) == 10
     assert min(shown) >= events["start"].sort_values().iloc[-10]
@@ -69,7 +74,7 @@ def test_timeline_shows_the_latest_events_and_counts_the_rest(synthetic_dataset,
 
 
 def test_targets_chart_keeps_the_largest_targets(synthetic_dataset):
-    fig = charts.targets_against_scale(synthetic_dataset, Filters(), "en")
+    fig = go.Figure(charts.targets_against_scale(synthetic_dataset, Filters(), "en"))
     rows = {y for trace in fig.data for y in trace.y}
     assert len(rows) == targets_chart.TARGET_PAIRS_SHOWN
     assert said(fig, "city · industry pairs with the largest targets")
@@ -77,6 +82,24 @@ def test_targets_chart_keeps_the_largest_targets(synthetic_dataset):
     figures = synthetic_dataset.figures
     targets = figures[figures["metric"] == "output_target"]
     assert str(targets.loc[targets["value"].idxmax(), "figure_id"]) in drawn
+
+
+def test_each_side_of_a_target_pair_draws_its_latest_figure_and_counts_the_rest(
+    synthetic_dataset,
+):
+    every, _, _ = targets_vs_scale(synthetic_dataset, Filters(), targets_chart.TARGET_PAIRS_SHOWN)
+    latest, _, earlier = targets_vs_scale(
+        synthetic_dataset, Filters(), targets_chart.TARGET_PAIRS_SHOWN, latest=True
+    )
+    slots = ["city", "industry", "side"]
+    assert not latest.duplicated(slots).any()
+    assert earlier == len(every) - len(latest) > 0  # one bar per side, not many on top
+    ends = synthetic_dataset.figures.set_index("figure_id")["period_end"]
+    newest = every.assign(end=every["figure_id"].map(ends)).groupby(slots)["end"].max()
+    drawn = latest.assign(end=latest["figure_id"].map(ends)).set_index(slots)["end"]
+    assert drawn.sort_index().equals(newest.sort_index())
+    fig = go.Figure(charts.targets_against_scale(synthetic_dataset, Filters(), "en"))
+    assert said(fig, f"{earlier} earlier figures are in the table")
 
 
 def test_cards_count_every_figure_while_linking_a_few(synthetic_dataset):
@@ -93,7 +116,7 @@ def test_cards_count_every_figure_while_linking_a_few(synthetic_dataset):
 # The synthetic reports name no companies: the companies chart is empty at this scale.
 @pytest.mark.parametrize("chart", [c.id for c in charts.CHARTS if c.id != "chart-companies"])
 def test_a_chart_names_how_many_reports_it_draws_from(synthetic_dataset, chart):
-    fig = charts.draw_chart(synthetic_dataset, chart, Filters(), "zh", "campaign_sales")
+    fig = go.Figure(charts.draw_chart(synthetic_dataset, chart, Filters(), "zh", "campaign_sales"))
     assert "份报道" in notes(fig)
 
 
@@ -142,7 +165,9 @@ def test_the_page_sends_a_few_campaigns_and_finds_the_rest_as_one_types(syntheti
 
 def test_a_national_ranking_draws_the_top_cities_and_says_how_many_there_are(synthetic_dataset):
     result = aggregate(synthetic_dataset, "campaign_sales")
-    fig = charts.draw_chart(synthetic_dataset, "chart-ranking", Filters(), "en", "campaign_sales")
+    fig = go.Figure(
+        charts.draw_chart(synthetic_dataset, "chart-ranking", Filters(), "en", "campaign_sales")
+    )
     drawn = [str(row[0]) for trace in fig.data for row in trace.customdata]
     assert len(drawn) == ranking.CITIES_RANKED < len(result.by_city)
     valued = result.by_city.dropna(subset=["value"])
@@ -152,5 +177,7 @@ def test_a_national_ranking_draws_the_top_cities_and_says_how_many_there_are(syn
 
 
 def test_a_national_tile_map_has_34_tiles_whatever_the_scale(synthetic_dataset):
-    fig = charts.draw_chart(synthetic_dataset, "chart-map", Filters(), "zh", "campaign_sales")
+    fig = go.Figure(
+        charts.draw_chart(synthetic_dataset, "chart-map", Filters(), "zh", "campaign_sales")
+    )
     assert sum(len(trace.x) for trace in fig.data) == 34

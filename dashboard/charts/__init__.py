@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
-
+from dashboard.charts.base import Figure
 from dashboard.charts.companies import companies_by_city
 from dashboard.charts.ranking import ranked_cities
 from dashboard.charts.sales import sales_by_city_industry
@@ -27,13 +26,13 @@ from metrics.query import Filters
 @dataclass(frozen=True)
 class Chart:
     id: str  # the dcc.Graph's id
-    draw: Callable[..., go.Figure]  # (dataset, filters, lang) or, with uses_metric, + metric
+    draw: Callable[..., Figure]  # (dataset, filters, lang) or, with uses_metric, + metric
     # The dimensions a click on a mark filters by: its customdata starts with their keys.
     click: tuple[str, ...] = ()
     uses_metric: bool = False  # drawn for the metric chosen above the map
     wide: bool = False  # a whole row of the page on a wide screen
 
-    def figure(self, dataset: Dataset, filters: Filters, lang: str, metric: str) -> go.Figure:
+    def figure(self, dataset: Dataset, filters: Filters, lang: str, metric: str) -> Figure:
         if self.uses_metric:
             return self.draw(dataset, filters, lang, metric)
         return self.draw(dataset, filters, lang)
@@ -54,6 +53,6 @@ BY_ID = {chart.id: chart for chart in CHARTS}
 
 def draw_chart(
     dataset: Dataset, chart: str, filters: Filters, lang: str, map_metric: str
-) -> go.Figure:
+) -> Figure:
     """The figure of the chart whose component id is ``chart``."""
     return BY_ID[chart].figure(dataset, filters, lang, map_metric)

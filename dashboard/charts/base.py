@@ -16,21 +16,28 @@ do not fit (``uniformtext``): what cannot be labelled is on hover.
 A screen reader cannot read a chart, so each says what it shows in one sentence with its main
 numbers (:func:`alt_text`), the page's caption of the chart.
 
-Traces get numpy arrays, not pandas Series: Plotly inspects a Series through narwhals on every
-property, which cost more than the query at national scale.
+A chart is Plotly's JSON, built as plain data (:data:`Figure`), not as graph objects: checking
+every property of every trace as it is set cost more than the query at national scale, and
+serialising graph objects again as much. The tests build each chart as a ``go.Figure``, which
+checks every property once. Traces get numpy arrays, not pandas Series, which Plotly would
+inspect through narwhals.
 """
 
 from __future__ import annotations
 
 import html
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
+import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboard.i18n import t
 from metrics import Dataset
+
+Figure = dict[str, Any]
+"""A chart as Plotly reads it: ``{"data": [trace, ...], "layout": {...}}``."""
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 FONT = "PingFang SC, Microsoft YaHei, Noto Sans CJK SC, WenQuanYi Micro Hei, system-ui, sans-serif"
@@ -99,8 +106,56 @@ def category_labels(labels: dict[str, str], limit: int) -> dict[str, str]:
     return shortened if len(set(shortened.values())) == len(shortened) else labels
 
 
+# What the charts keep of Plotly's default template, which graph objects put in every chart
+# (7 KB each): axes without lines or ticks, hatching of the size and weight every chart and
+# test was drawn with, hover on the nearest mark.
+_AXIS = {
+    "linecolor": "white",
+    "ticks": "",
+    "title": {"standoff": 15},
+    "zerolinecolor": "white",
+    "zerolinewidth": 2,
+}
+TEMPLATE = {
+    "data": {
+        "bar": [
+            {
+                "type": "bar",
+                "marker": {
+                    "line": {"color": "#E5ECF6", "width": 0.5},
+                    "pattern": {"fillmode": "overlay", "size": 10, "solidity": 0.2},
+                },
+            }
+        ]
+    },
+    "layout": {
+        "hovermode": "closest",
+        "hoverlabel": {"align": "left"},
+        "autotypenumbers": "strict",
+        "xaxis": _AXIS,
+        "yaxis": _AXIS,
+    },
+}
+
+
+def figure(**layout: Any) -> Figure:
+    """A chart with no traces yet and ``layout``."""
+    return {"data": [], "layout": {"template": TEMPLATE, **layout}}
+
+
+def merge(target: dict, updates: dict) -> dict:
+    """``updates`` written into ``target``, nested dicts merged rather than replaced (as
+    Plotly's ``update_layout`` does)."""
+    for key, value in updates.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            merge(target[key], value)
+        else:
+            target[key] = value
+    return target
+
+
 def finish(
-    fig: go.Figure,
+    fig: Figure,
     dataset: Dataset,
     lang: str,
     title: str,
@@ -109,7 +164,7 @@ def finish(
     legend: Iterable[tuple[str, str]] = (),
     alt: Sequence[str] = (),
     marks: int = 0,
-) -> go.Figure:
+) -> Figure:
     """The chart's text block above the plot — title, ``legend`` (pairs of a :func:`swatch`
     and what it means), ``notes``, the reports — fonts, and margins that leave room for it.
 
@@ -131,34 +186,38 @@ def finish(
     if small:
         spans = "<br>".join(escape(line) for line in small)
         block.append(f'<span style="font-size:{NOTE_SIZE}px;color:{MUTED}">{spans}</span>')
-    fig.update_layout(
-        title={
-            "text": "<br>".join(block),
-            # Above the plot, bottom-anchored: Plotly then grows the top margin to hold every
-            # line. (Anchored to the container's top, its lines are shifted above the canvas.)
-            "x": 0,
-            "xref": "container",
-            "xanchor": "left",
-            "y": 1,
-            "yref": "paper",
-            "yanchor": "bottom",
-            "automargin": True,
-            "pad": {"b": 12, "l": 12},
-            "font": {"size": TITLE_SIZE},
+    layout = fig["layout"]
+    merge(
+        layout,
+        {
+            "title": {
+                "text": "<br>".join(block),
+                # Above the plot, bottom-anchored: Plotly then grows the top margin to hold every
+                # line. (Anchored to the container's top, its lines are shifted above the canvas.)
+                "x": 0,
+                "xref": "container",
+                "xanchor": "left",
+                "y": 1,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "automargin": True,
+                "pad": {"b": 12, "l": 12},
+                "font": {"size": TITLE_SIZE},
+            },
+            "font": {"family": FONT, "size": TEXT_SIZE, "color": INK},
+            "paper_bgcolor": "#ffffff",
+            "plot_bgcolor": "#ffffff",
+            "showlegend": False,
+            "margin": {"l": 16, "r": 16, "t": 16, "b": 16},
+            "separators": ".,",
+            "uniformtext": {"minsize": MIN_LABEL_SIZE, "mode": "hide"},
+            "xaxis": {"automargin": True},
+            "yaxis": {"automargin": True},
+            "meta": {"alt": _sentence(title, list(alt), max(marks, len(alt)), lang)},
         },
-        font={"family": FONT, "size": TEXT_SIZE, "color": INK},
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
-        showlegend=False,
-        margin={"l": 16, "r": 16, "t": 16, "b": 16},
-        separators=".,",
-        uniformtext={"minsize": MIN_LABEL_SIZE, "mode": "hide"},
     )
-    fig.update_xaxes(automargin=True)
-    fig.update_yaxes(automargin=True)
     # The plot keeps the height its chart asked for; the text block comes on top of it.
-    fig.update_layout(height=(fig.layout.height or 400) + text_block_height(fig))
-    fig.update_layout(meta={"alt": _sentence(title, list(alt), max(marks, len(alt)), lang)})
+    layout["height"] = layout.get("height", 400) + text_block_height(fig)
     return fig
 
 
@@ -176,16 +235,16 @@ def said(what: str, value: str, lang: str) -> str:
     return f"{what}{t('colon', lang)}{value}"
 
 
-def alt_text(fig: go.Figure) -> str:
+def alt_text(fig: Figure) -> str:
     """What the chart shows, in a sentence with its main numbers: the words a screen reader
     says for it."""
-    return str(fig.layout.meta["alt"])
+    return str(fig["layout"]["meta"]["alt"])
 
 
-def text_block_height(fig: go.Figure) -> int:
+def text_block_height(fig: Figure) -> int:
     """The height in px of a chart's text block (its title): Plotly spaces every line of a
     title 1.3 em of the title's font, whatever size its spans are."""
-    return round((fig.layout.title.text.count("<br>") + 1) * 1.3 * TITLE_SIZE)
+    return round((fig["layout"]["title"]["text"].count("<br>") + 1) * 1.3 * TITLE_SIZE)
 
 
 def _legend_lines(entries: list[tuple[str, str]]) -> str:
@@ -225,15 +284,17 @@ def id_list(ids: tuple[str, ...], count: int) -> str:
     return shown + (f" … (+{count - IDS_SHOWN})" if count > IDS_SHOWN else "")
 
 
-def say_empty(fig: go.Figure, lang: str, *, y: float) -> go.Figure:
-    fig.add_annotation(
-        text=t("empty_chart", lang),
-        x=0.5,
-        y=y,
-        xref="paper",
-        yref="paper",
-        showarrow=False,
-        font={"size": 15, "color": MUTED},
+def say_empty(fig: Figure, lang: str, *, y: float) -> Figure:
+    fig["layout"].setdefault("annotations", []).append(
+        {
+            "text": t("empty_chart", lang),
+            "x": 0.5,
+            "y": y,
+            "xref": "paper",
+            "yref": "paper",
+            "showarrow": False,
+            "font": {"size": 15, "color": MUTED},
+        }
     )
     return fig
 
@@ -243,12 +304,21 @@ def patterns(shapes: Iterable[str]) -> dict:
     return {"shape": list(shapes), "fillmode": "overlay", "fgcolor": "#ffffff"}
 
 
-def empty_figure(dataset: Dataset, lang: str, title: str) -> go.Figure:
+def empty_figure(dataset: Dataset, lang: str, title: str) -> Figure:
     """A chart that says in words that nothing matches, instead of empty axes."""
-    fig = say_empty(go.Figure(), lang, y=0.5)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
+    fig = say_empty(figure(xaxis={"visible": False}, yaxis={"visible": False}), lang, y=0.5)
     return finish(fig, dataset, lang, title, ())
+
+
+def groups(frame: pd.DataFrame, keys: list[str]) -> Iterator[tuple[tuple, dict[str, np.ndarray]]]:
+    """``frame``'s rows grouped by the values of ``keys``, in order of first appearance (a
+    chart's traces), each group as numpy columns. A pandas group-by makes a frame per group,
+    and reading its columns cost more than drawing them at national scale."""
+    columns = {name: frame[name].to_numpy() for name in frame.columns}
+    codes, uniques = pd.factorize(pd.MultiIndex.from_arrays([columns[k] for k in keys]))
+    for code, key in enumerate(uniques):
+        rows = np.flatnonzero(codes == code)
+        yield key, {name: values[rows] for name, values in columns.items()}
 
 
 def largest(frame: pd.DataFrame, key: str, n: int) -> list[str]:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
-
 from dashboard.charts.base import (
     GRID,
     OKABE_ITO,
     PATTERNS,
+    Figure,
     category_labels,
     empty_figure,
     escape,
+    figure,
     finish,
     patterns,
     said,
@@ -27,7 +27,7 @@ ROLE_COLOURS = dict(zip(ROLE_ORDER, OKABE_ITO[4:], strict=False))
 TICK_CHARS = {"zh": 6, "en": 14}
 
 
-def companies_by_city(dataset: Dataset, filters: Filters, lang: str) -> go.Figure:
+def companies_by_city(dataset: Dataset, filters: Filters, lang: str) -> Figure:
     """Per city and role, the report's count of companies, or the companies it names."""
     title = t("chart_companies", lang)
     summary = company_summary(dataset, filters)
@@ -36,7 +36,16 @@ def companies_by_city(dataset: Dataset, filters: Filters, lang: str) -> go.Figur
     city_names = names(dataset, "cities", lang)
     ticks = category_labels({c: city_names[c] for c in summary["city"]}, TICK_CHARS[lang])
     alt: list[tuple[float, str]] = []
-    fig = go.Figure()
+    fig = figure(
+        barmode="group",
+        clickmode="event",
+        height=400,
+        yaxis={
+            "title": {"text": t("axis_companies", lang)},
+            "rangemode": "tozero",
+            "gridcolor": GRID,
+        },
+    )
     roles = [role for role in ROLE_ORDER if (summary["role"] == role).any()]
     for role in roles:
         group = summary[summary["role"] == role]
@@ -54,26 +63,27 @@ def companies_by_city(dataset: Dataset, filters: Filters, lang: str) -> go.Figur
             + ("" if basis == "figure" else f"<br>({t('basis_named', lang)})")
             for n, basis in zip(names_col, group["basis"], strict=True)
         ]
-        fig.add_bar(
-            name=t(f"role_{role}", lang),
-            x=[ticks[c] for c in group["city"]],
-            y=group["value"].to_numpy(),
-            text=labels,
-            textposition="inside",
-            insidetextanchor="end",
-            marker={
-                "color": ROLE_COLOURS[role],
-                "pattern": patterns(PATTERNS[q] for q in group["qualifier"]),
-            },
-            customdata=[
-                [c, escape(city_names[c]), h] for c, h in zip(group["city"], hover, strict=True)
-            ],
-            hovertemplate="%{customdata[1]} · "
-            + escape(t(f"role_{role}", lang))
-            + " %{text}<br>%{customdata[2]}<extra></extra>",
+        fig["data"].append(
+            {
+                "type": "bar",
+                "name": t(f"role_{role}", lang),
+                "x": [ticks[c] for c in group["city"]],
+                "y": group["value"].to_numpy(),
+                "text": labels,
+                "textposition": "inside",
+                "insidetextanchor": "end",
+                "marker": {
+                    "color": ROLE_COLOURS[role],
+                    "pattern": patterns(PATTERNS[q] for q in group["qualifier"]),
+                },
+                "customdata": [
+                    [c, escape(city_names[c]), h] for c, h in zip(group["city"], hover, strict=True)
+                ],
+                "hovertemplate": "%{customdata[1]} · "
+                + escape(t(f"role_{role}", lang))
+                + " %{text}<br>%{customdata[2]}<extra></extra>",
+            }
         )
-    fig.update_layout(barmode="group", clickmode="event", height=400)
-    fig.update_yaxes(title=t("axis_companies", lang), rangemode="tozero", gridcolor=GRID)
     legend = [(swatch(ROLE_COLOURS[r]), t(f"role_{r}", lang)) for r in roles]
     events = timeline(dataset, filters)
     notes = [t("companies_note", lang)]

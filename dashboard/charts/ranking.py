@@ -3,15 +3,15 @@ provinces — as a ranked bar chart; a click on a bar filters by that city."""
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
-
 from dashboard.charts.base import (
     GRID,
     OKABE_ITO,
     PATTERNS,
+    Figure,
     category_labels,
     empty_figure,
     escape,
+    figure,
     finish,
     id_list,
     patterns,
@@ -27,7 +27,7 @@ CITIES_RANKED = 15
 TICK_CHARS = {"zh": 8, "en": 20}
 
 
-def ranked_cities(dataset: Dataset, filters: Filters, lang: str, metric: str) -> go.Figure:
+def ranked_cities(dataset: Dataset, filters: Filters, lang: str, metric: str) -> Figure:
     """Horizontal bars, the largest value on top; bounds hatched like everywhere else."""
     metric_name = names(dataset, "metrics", lang)[metric]
     where = names(dataset, "provinces", lang)
@@ -48,33 +48,39 @@ def ranked_cities(dataset: Dataset, filters: Filters, lang: str, metric: str) ->
         format_amount(dataset, v, result.unit, lang, qualifier=q, approximate=a)
         for v, q, a in zip(ranked["value"], ranked["qualifier"], ranked["approximate"], strict=True)
     ]
-    fig = go.Figure(
-        go.Bar(
-            orientation="h",
-            y=[ticks[c] for c in ranked["city"]],
-            x=ranked["value"].to_numpy() / divisor,
-            text=labels,
-            textposition="inside",
-            insidetextanchor="end",
-            marker={
+    fig = figure(
+        clickmode="event",
+        height=max(260, 180 + 26 * len(ranked)),
+        bargap=0.25,
+        yaxis={"autorange": "reversed"},
+        xaxis={
+            "title": {"text": t("axis_metric", lang, metric=metric_name, unit=unit_label)},
+            "rangemode": "tozero",
+            "gridcolor": GRID,
+        },
+    )
+    fig["data"].append(
+        {
+            "type": "bar",
+            "orientation": "h",
+            "y": [ticks[c] for c in ranked["city"]],
+            "x": ranked["value"].to_numpy() / divisor,
+            "text": labels,
+            "textposition": "inside",
+            "insidetextanchor": "end",
+            "marker": {
                 "color": OKABE_ITO[0],
                 "pattern": patterns(PATTERNS[q] for q in ranked["qualifier"]),
             },
-            customdata=[
+            "customdata": [
                 [c, escape(city_names[c]), label, id_list(ids, n)]
                 for c, label, ids, n in zip(
                     ranked["city"], labels, ranked["figure_ids"], ranked["n_figures"], strict=True
                 )
             ],
-            hovertemplate="%{customdata[1]}<br>%{customdata[2]}<br>%{customdata[3]}<extra></extra>",
-        )
-    )
-    fig.update_layout(clickmode="event", height=max(260, 180 + 26 * len(ranked)), bargap=0.25)
-    fig.update_yaxes(title=None, autorange="reversed")
-    fig.update_xaxes(
-        title=t("axis_metric", lang, metric=metric_name, unit=unit_label),
-        rangemode="tozero",
-        gridcolor=GRID,
+            "hovertemplate": "%{customdata[1]}<br>%{customdata[2]}<br>%{customdata[3]}"
+            "<extra></extra>",
+        }
     )
     notes = [t("legend_bounds", lang)]
     if valued > len(ranked):

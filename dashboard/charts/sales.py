@@ -3,16 +3,17 @@ industry."""
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
-
 from dashboard.charts.base import (
     GRID,
     OKABE_ITO,
     PATTERNS,
+    Figure,
     category_labels,
     empty_figure,
     escape,
+    figure,
     finish,
+    groups,
     id_list,
     industry_colours,
     largest,
@@ -31,7 +32,7 @@ CITIES_SHOWN, INDUSTRIES_SHOWN = 12, len(OKABE_ITO)
 TICK_CHARS = {"zh": 6, "en": 14}  # a city's name under its bars; the whole name is on hover
 
 
-def sales_by_city_industry(dataset: Dataset, filters: Filters, lang: str) -> go.Figure:
+def sales_by_city_industry(dataset: Dataset, filters: Filters, lang: str) -> Figure:
     """Campaign sales per city, one bar per industry.
 
     A figure shared by several industries (the 618 sales of food and appliances together) is the
@@ -66,8 +67,21 @@ def sales_by_city_industry(dataset: Dataset, filters: Filters, lang: str) -> go.
             strict=True,
         )
     )
-    fig = go.Figure()
-    for (industry, shared), group in parts.groupby(["industry", "shared"], sort=False):
+    # Past a few cities the names stand upright from the start: Plotly's own turn comes only
+    # once they already touch, and slanted names still reach into each other's room.
+    fig = figure(
+        barmode="group",
+        clickmode="event",
+        bargap=0.3,
+        height=440,
+        xaxis={"tickangle": -90 if len(cities) > 6 else 0},
+        yaxis={
+            "title": {"text": t("axis_sales", lang, unit=unit_label)},
+            "rangemode": "tozero",
+            "gridcolor": GRID,
+        },
+    )
+    for (industry, shared), group in groups(parts, ["industry", "shared"]):
         keys = list(zip(group["city"], group["industry"], strict=True))
         # The total goes on the top segment of each bar: the shared one where there is one.
         text = [totals[k] if shared or k not in has_shared else "" for k in keys]
@@ -76,36 +90,32 @@ def sales_by_city_industry(dataset: Dataset, filters: Filters, lang: str) -> go.
             format_amount(dataset, v, result.unit, lang, qualifier=q)
             for v, q in zip(group["value"], group["qualifier"], strict=True)
         ]
-        fig.add_bar(
-            name=name,
-            offsetgroup=industry,
-            x=[ticks[c] for c in group["city"]],
-            y=group["value"].to_numpy() / divisor,
-            base=[own.get(k, 0.0) / divisor for k in keys] if shared else None,
-            text=text,
-            textposition="inside",
-            insidetextanchor="end",
-            marker={
+        bar = {
+            "type": "bar",
+            "name": name,
+            "offsetgroup": industry,
+            "x": [ticks[c] for c in group["city"]],
+            "y": group["value"] / divisor,
+            "text": text,
+            "textposition": "inside",
+            "insidetextanchor": "end",
+            "marker": {
                 "color": colours[industry],
                 "opacity": 0.45 if shared else 1.0,
                 "pattern": patterns(PATTERNS[q] for q in group["qualifier"]),
             },
-            customdata=[
+            "customdata": [
                 [c, industry, escape(city_names[c]), p, id_list(ids, n)]
                 for c, p, ids, n in zip(
                     group["city"], part_text, group["figure_ids"], group["n_figures"], strict=True
                 )
             ],
-            hovertemplate="%{customdata[2]} · " + escape(name) + "<br>%{customdata[3]}"
+            "hovertemplate": "%{customdata[2]} · " + escape(name) + "<br>%{customdata[3]}"
             "<br>%{customdata[4]}<extra></extra>",
-        )
-    fig.update_layout(barmode="group", clickmode="event", bargap=0.3, height=440)
-    # Past a few cities the names stand upright from the start: Plotly's own turn comes only
-    # once they already touch, and slanted names still reach into each other's room.
-    fig.update_xaxes(tickangle=-90 if len(cities) > 6 else 0)
-    fig.update_yaxes(
-        title=t("axis_sales", lang, unit=unit_label), rangemode="tozero", gridcolor=GRID
-    )
+        }
+        if shared:
+            bar["base"] = [own.get(k, 0.0) / divisor for k in keys]
+        fig["data"].append(bar)
     notes = [t("legend_bounds", lang)] + ([t("shared_note", lang)] if has_shared else [])
     left_out = [
         t(key, lang, n=len(shown), total=len(every))

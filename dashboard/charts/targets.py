@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from dashboard.charts.base import (
     GRID,
     PATTERNS,
     TARGET_PATTERN,
+    Figure,
     category_labels,
     empty_figure,
     escape,
+    figure,
     finish,
+    groups,
     industry_colours,
     patterns,
     said,
@@ -28,10 +30,10 @@ TARGET_PAIRS_SHOWN = 12
 ROW_CHARS = {"zh": 10, "en": 22}
 
 
-def targets_against_scale(dataset: Dataset, filters: Filters, lang: str) -> go.Figure:
+def targets_against_scale(dataset: Dataset, filters: Filters, lang: str) -> Figure:
     """Horizontal bars: per city and industry, the stated scale and the target beside it."""
     title = t("chart_targets", lang)
-    rows, pairs = targets_vs_scale(dataset, filters, limit=TARGET_PAIRS_SHOWN)
+    rows, pairs, earlier = targets_vs_scale(dataset, filters, TARGET_PAIRS_SHOWN, latest=True)
     if rows.empty:
         return empty_figure(dataset, lang, title)
     unit = str(rows["unit"].iloc[0])
@@ -44,10 +46,15 @@ def targets_against_scale(dataset: Dataset, filters: Filters, lang: str) -> go.F
     }
     ticks = category_labels(pair_names, ROW_CHARS[lang])  # type: ignore[arg-type]
     alt: list[str] = []
-    fig = go.Figure()
+    fig = figure(
+        barmode="group",
+        height=max(320, 200 + 44 * len(ticks)),
+        xaxis={"title": {"text": t("axis_output", lang, unit=unit_label)}, "gridcolor": GRID},
+        yaxis={"autorange": "reversed"},
+    )
     # One trace per side and industry, so each has one colour (a colour array breaks patterns);
     # offsetgroup keeps each side in the same slot of every row.
-    for (side, industry), group in rows.groupby(["side", "industry"], sort=False):
+    for (side, industry), group in groups(rows, ["side", "industry"]):
         target = side == "target"
         labels = [
             format_amount(dataset, v, unit, lang, qualifier=q, target=target)
@@ -55,38 +62,40 @@ def targets_against_scale(dataset: Dataset, filters: Filters, lang: str) -> go.F
         ]
         keys = list(zip(group["city"], group["industry"], strict=True))
         alt += [said(pair_names[k], label, lang) for k, label in zip(keys, labels, strict=True)]
-        fig.add_bar(
-            name=t("target", lang) if target else t("stated", lang),
-            orientation="h",
-            y=[ticks[k] for k in keys],
-            x=group["value"].to_numpy() / divisor,
-            text=labels,
-            textposition="inside",
-            insidetextanchor="end",
-            offsetgroup=side,
-            marker={
-                "color": colours[industry],
-                "opacity": 0.55 if target else 1.0,
-                "pattern": patterns(
-                    TARGET_PATTERN if target else PATTERNS[q] for q in group["qualifier"]
+        fig["data"].append(
+            {
+                "type": "bar",
+                "name": t("target", lang) if target else t("stated", lang),
+                "orientation": "h",
+                "y": [ticks[k] for k in keys],
+                "x": group["value"] / divisor,
+                "text": labels,
+                "textposition": "inside",
+                "insidetextanchor": "end",
+                "offsetgroup": side,
+                "marker": {
+                    "color": colours[industry],
+                    "opacity": 0.55 if target else 1.0,
+                    "pattern": patterns(
+                        TARGET_PATTERN if target else PATTERNS[q] for q in group["qualifier"]
+                    ),
+                },
+                "customdata": np.column_stack(
+                    [
+                        group["figure_id"],
+                        [escape(x) for x in group["label_zh" if lang == "zh" else "label_en"]],
+                        [escape(pair_names[k]) for k in keys],
+                    ]
                 ),
-            },
-            customdata=np.column_stack(
-                [
-                    group["figure_id"],
-                    [escape(x) for x in group["label_zh" if lang == "zh" else "label_en"]],
-                    [escape(pair_names[k]) for k in keys],
-                ]
-            ),
-            hovertemplate="%{customdata[2]}<br>%{customdata[1]}<br>%{text}<extra></extra>",
+                "hovertemplate": "%{customdata[2]}<br>%{customdata[1]}<br>%{text}<extra></extra>",
+            }
         )
-    fig.update_layout(barmode="group", height=max(320, 200 + 44 * len(ticks)))
-    fig.update_xaxes(title=t("axis_output", lang, unit=unit_label), gridcolor=GRID)
-    fig.update_yaxes(title=None, autorange="reversed")
     notes = [t("targets_note", lang), t("legend_bounds", lang)]
     shown = rows.groupby(["city", "industry"]).ngroups
     if pairs > shown:
         notes.append(t("shown_targets", lang, n=shown, total=pairs))
+    if earlier:
+        notes.append(t("earlier_targets", lang, n=earlier))
     industries = list(dict.fromkeys(rows["industry"]))
     legend = [(swatch(colours[i]), industry_names[i]) for i in industries]
     return finish(fig, dataset, lang, title, rows["source_id"], notes, legend, alt)

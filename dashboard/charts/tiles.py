@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboard.charts.base import (
     INK,
     PATTERNS,
+    Figure,
     escape,
+    figure,
     finish,
+    merge,
     patterns,
     said,
     swatch,
@@ -37,7 +39,7 @@ NO_DATA, NOT_ADDITIVE = "#e8ecf1", "#c3c9d1"
 TILE = 0.92  # a tile's side, in grid cells: the rest is the gap between tiles
 
 
-def province_tiles(dataset: Dataset, filters: Filters, lang: str, metric: str) -> go.Figure:
+def province_tiles(dataset: Dataset, filters: Filters, lang: str, metric: str) -> Figure:
     """The tile map of ``metric`` for the filtered figures."""
     metric_names = names(dataset, "metrics", lang)
     title = t("chart_tiles", lang, metric=metric_names[metric])
@@ -88,13 +90,18 @@ def province_tiles(dataset: Dataset, filters: Filters, lang: str, metric: str) -
     # A tile is clicked to filter by its province: only a province the dataset has can be a
     # filter, so the others are drawn apart, without the key a click would carry.
     known = tiles["province"].isin(set(names(dataset, "provinces", "zh")))
-    fig = go.Figure([_tiles(tiles[known], clickable=True), _tiles(tiles[~known], clickable=False)])
     # No fixed aspect ratio: Plotly then no longer makes room for the text above the plot.
-    # The tiles take the card's width and a fixed height per row instead.
-    fig.update_xaxes(visible=False, range=[-0.6, 6.6], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[-7.6, 0.6], fixedrange=True)
-    # Overlaid: two traces of bars would otherwise share each slot, half a tile each.
-    fig.update_layout(clickmode="event", height=640, bargap=0, barmode="overlay")
+    # The tiles take the card's width and a fixed height per row instead. Overlaid: two traces
+    # of bars would otherwise share each slot, half a tile each.
+    fig = figure(
+        clickmode="event",
+        height=640,
+        bargap=0,
+        barmode="overlay",
+        xaxis={"visible": False, "range": [-0.6, 6.6], "fixedrange": True},
+        yaxis={"visible": False, "range": [-7.6, 0.6], "fixedrange": True},
+    )
+    fig["data"] = [_tiles(tiles[known], clickable=True), _tiles(tiles[~known], clickable=False)]
     legend.append((swatch(NO_DATA), t("no_data", lang)))
     if (has & ~valued).any():
         legend.append((swatch(NOT_ADDITIVE), t("tile_not_additive_legend", lang)))
@@ -107,25 +114,35 @@ def province_tiles(dataset: Dataset, filters: Filters, lang: str, metric: str) -
     fig = finish(fig, dataset, lang, title, result.source_ids, notes, legend, alt)
     # Plotly does not grow the top margin for the title here (its axes are hidden), so the
     # text hangs from the top and the room is made by hand.
-    fig.update_layout(
-        title={"automargin": False, "yref": "container", "y": 1, "yanchor": "top", "pad_t": 16},
-        margin_t=text_block_height(fig) + 40,
+    merge(
+        fig["layout"],
+        {
+            "title": {
+                "automargin": False,
+                "yref": "container",
+                "y": 1,
+                "yanchor": "top",
+                "pad": {"t": 16},
+            },
+            "margin": {"t": text_block_height(fig) + 40},
+        },
     )
     return fig
 
 
-def _tiles(tiles: pd.DataFrame, *, clickable: bool) -> go.Bar:
+def _tiles(tiles: pd.DataFrame, *, clickable: bool) -> dict:
     """Tiles as bars of a bar chart: one grid cell wide and high, placed by their base."""
-    return go.Bar(
-        x=tiles["x"].to_numpy(),
-        y=np.full(len(tiles), TILE),
-        base=tiles["base"].to_numpy(),
-        width=TILE,
-        text=tiles["text"].to_numpy(),
-        textposition="inside",
-        insidetextanchor="middle",
-        textangle=0,
-        marker={
+    bar = {
+        "type": "bar",
+        "x": tiles["x"].to_numpy(),
+        "y": np.full(len(tiles), TILE),
+        "base": tiles["base"].to_numpy(),
+        "width": TILE,
+        "text": tiles["text"].to_numpy(),
+        "textposition": "inside",
+        "insidetextanchor": "middle",
+        "textangle": 0,
+        "marker": {
             "color": tiles["colour"].to_numpy(),
             # A chosen province is outlined; hatching marks a bound, as on every chart.
             "line": {
@@ -134,10 +151,12 @@ def _tiles(tiles: pd.DataFrame, *, clickable: bool) -> go.Bar:
             },
             "pattern": patterns(tiles["pattern"]),
         },
-        customdata=tiles[["province"]].to_numpy() if clickable else None,
-        hovertext=tiles["hover"].to_numpy(),
-        hovertemplate="%{hovertext}<extra></extra>",
-    )
+        "hovertext": tiles["hover"].to_numpy(),
+        "hovertemplate": "%{hovertext}<extra></extra>",
+    }
+    if clickable:
+        bar["customdata"] = tiles[["province"]].to_numpy()
+    return bar
 
 
 def _classes(

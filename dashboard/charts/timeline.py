@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboard.charts.base import (
     GRID,
     OKABE_ITO,
+    Figure,
     empty_figure,
     escape,
+    figure,
     finish,
     said,
     short,
@@ -37,7 +38,7 @@ EVENTS_SHOWN = 30
 ROW_CHARS = {"zh": 14, "en": 24}  # an event's row label; the whole name is on hover
 
 
-def event_timeline(dataset: Dataset, filters: Filters, lang: str) -> go.Figure:
+def event_timeline(dataset: Dataset, filters: Filters, lang: str) -> Figure:
     """Events on a time axis, the latest few; spans drawn where the text gives an end."""
     title = t("chart_timeline", lang)
     events = timeline(dataset, filters)
@@ -57,38 +58,45 @@ def event_timeline(dataset: Dataset, filters: Filters, lang: str) -> go.Figure:
         said(f"{city_names[e.city]} · {getattr(e, name_col)}", _date_text(e, lang), lang)
         for e in events.iloc[::-1].itertuples()
     ]
-    fig = go.Figure()
+    fig = figure(
+        height=max(360, 160 + 34 * len(events)),
+        yaxis={"autorange": "reversed"},
+        xaxis={"title": {"text": t("axis_date", lang)}, "type": "date", "gridcolor": GRID},
+    )
     colours = dict(zip(KIND_MARKS, OKABE_ITO, strict=False))
     for kind, group in events.groupby("kind", sort=False):
         spans = group[group["end"] > group["start"]]
         for row in spans.itertuples():
-            fig.add_scatter(
-                x=[row.start, row.end],
-                y=[row.row, row.row],
-                mode="lines",
-                line={"color": colours[kind], "width": 6},
-                opacity=0.45,
-                hoverinfo="skip",
+            fig["data"].append(
+                {
+                    "type": "scatter",
+                    "x": [row.start, row.end],
+                    "y": [row.row, row.row],
+                    "mode": "lines",
+                    "line": {"color": colours[kind], "width": 6},
+                    "opacity": 0.45,
+                    "hoverinfo": "skip",
+                }
             )
         dates = [_date_text(r, lang) for r in group.itertuples()]
         shapes = [KIND_MARKS[kind][0] + ("-open" if x else "") for x in group["date_inferred"]]
-        fig.add_scatter(
-            x=group["start"].to_numpy(),
-            y=group["row"].to_numpy(),
-            mode="markers",
-            name=t(f"kind_{kind}", lang),
-            marker={
-                "symbol": shapes,
-                "size": 13,
-                "color": colours[kind],
-                "line": {"width": 2},
-            },
-            customdata=np.column_stack([[escape(n) for n in group[name_col]], dates]),
-            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+        fig["data"].append(
+            {
+                "type": "scatter",
+                "x": group["start"].to_numpy(),
+                "y": group["row"].to_numpy(),
+                "mode": "markers",
+                "name": t(f"kind_{kind}", lang),
+                "marker": {
+                    "symbol": shapes,
+                    "size": 13,
+                    "color": colours[kind],
+                    "line": {"width": 2},
+                },
+                "customdata": np.column_stack([[escape(n) for n in group[name_col]], dates]),
+                "hovertemplate": "%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+            }
         )
-    fig.update_yaxes(autorange="reversed", title=None)
-    fig.update_xaxes(title=t("axis_date", lang), type="date", gridcolor=GRID)
-    fig.update_layout(height=max(360, 160 + 34 * len(events)))
     notes = [t("timeline_note", lang)]
     if total > len(events):
         notes.append(t("shown_events", lang, n=len(events), total=total))
