@@ -105,6 +105,13 @@ class Dataset:
         }
 
     @cached_property
+    def memo(self) -> dict[tuple[str, ...], Any]:
+        """Lookups derived from the tables, each made on first use and kept with the dataset
+        (display names, the names a filter accepts): at national scale a dimension has ten
+        thousand campaigns, and every request would otherwise build them again."""
+        return {}
+
+    @cached_property
     def figure_index(self) -> FigureIndex:
         """The figures as arrays of codes, for filters and sums in a few milliseconds."""
         return FigureIndex(self)

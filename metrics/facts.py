@@ -140,31 +140,35 @@ def company_summary(dataset: Dataset, filters: Filters) -> pd.DataFrame:
 
 
 class TargetRows(NamedTuple):
-    """The rows a targets chart draws, and how many city · industry pairs the view holds."""
+    """The rows a targets chart draws, how many city · industry pairs the view holds, and how
+    many earlier figures of the pairs drawn were left out."""
 
     rows: pd.DataFrame
     pairs: int
+    earlier: int = 0
 
 
 _TARGET_COLUMNS = ["figure_id", "source_id", "city", "metric", "value", "unit", "qualifier"]
 
 
-def targets_vs_scale(dataset: Dataset, filters: Filters, limit: int | None = None) -> TargetRows:
+def targets_vs_scale(
+    dataset: Dataset, filters: Filters, limit: int | None = None, *, latest: bool = False
+) -> TargetRows:
     """Each target figure beside the reported figures of the metric it is measured against.
 
     Rows are figures (one per industry), with ``side`` = "target" or "reported"; the two sides
     are shown next to each other and never added. With ``limit``, only that many city · industry
     pairs are kept: those with the largest target, then those with the largest reported figure.
+    With ``latest``, each pair keeps only its latest figure on each side (by the end of its
+    period, then the larger): a chart draws one bar per side, and the figures left out are
+    counted in ``earlier``.
     """
     metrics = dataset.tables["metrics"]
     pairs = metrics[metrics["target_of"] != ""][["metric", "target_of"]]
     wanted = set(pairs["metric"]) | set(pairs["target_of"])
     index = dataset.figure_index
     chosen = index.mask(replace(filters, metric=tuple(sorted(wanted))))
-    linked = chosen[index.link_figure]
-    if filters.industry:
-        linked &= index.industry_links(filters.industry)
-    links = np.flatnonzero(linked)
+    links = index.links(np.flatnonzero(chosen), filters.industry)
     rows, industry = index.link_figure[links], index.link_industry[links]
     target = np.isin(index.metric_keys[index.metric[rows]], list(pairs["metric"]))
     pair = index.city[rows].astype(np.int64) * len(index.industry_keys) + industry
@@ -172,6 +176,15 @@ def targets_vs_scale(dataset: Dataset, filters: Filters, limit: int | None = Non
     ranking["value"] = index.value[rows]
     best = ranking.groupby("pair").max().sort_values(["target", "value"], ascending=False)
     keep = np.isin(pair, best.index[:limit]) if limit is not None else np.ones(len(rows), bool)
+    earlier = 0
+    if latest and len(rows):
+        slot = pair * 2 + target
+        order = np.lexsort((index.value[rows], index.end[rows], slot))
+        last = np.append(slot[order][1:] != slot[order][:-1], True)
+        newest = np.zeros(len(rows), dtype=bool)
+        newest[order[last]] = True
+        earlier = int((keep & ~newest).sum())
+        keep &= newest
     view = dataset.figure_view
     frame = view.iloc[rows[keep]][[*_TARGET_COLUMNS, "label_zh", "label_en"]].assign(
         industry=index.industry_keys[industry[keep]],
@@ -181,7 +194,7 @@ def targets_vs_scale(dataset: Dataset, filters: Filters, limit: int | None = Non
         if isinstance(frame[column].dtype, pd.CategoricalDtype):
             frame[column] = frame[column].astype(str)
     ordered = frame.sort_values(["city", "industry", "side"]).reset_index(drop=True)
-    return TargetRows(ordered, len(best))
+    return TargetRows(ordered, len(best), earlier)
 
 
 def target_rows(dataset: Dataset, filters: Filters) -> np.ndarray:
@@ -189,10 +202,11 @@ def target_rows(dataset: Dataset, filters: Filters) -> np.ndarray:
     marks ``is_target`` — in dataset order: goals, never added to anything."""
     index = dataset.figure_index
     metrics = dataset.tables["metrics"]
-    targets = metrics.loc[metrics["is_target"].astype(bool), "metric"].astype(str)
-    return np.flatnonzero(
-        index.mask(filters) & index.lookup(index.metric_keys, targets)[index.metric]
-    )
+    targets = set(metrics.loc[metrics["is_target"].astype(bool), "metric"].astype(str))
+    wanted = tuple(m for m in (filters.metric or sorted(targets)) if m in targets)
+    if not wanted:
+        return np.array([], dtype=np.int64)
+    return np.flatnonzero(index.mask(replace(filters, metric=wanted)))
 
 
 PROVINCES = Path(__file__).resolve().parent / "resources" / "provinces.csv"

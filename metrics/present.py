@@ -51,7 +51,14 @@ def check_lang(lang: str) -> str:
 
 def names(dataset: Dataset, table: str, lang: str) -> dict[str, str]:
     """Display names of the keys a dimension's values are listed under (``table``, such as
-    "cities"; see :data:`metrics.dimensions.DIMENSIONS`), in ``lang``."""
+    "cities"; see :data:`metrics.dimensions.DIMENSIONS`), in ``lang``. Made once per dataset:
+    the caller must not change it."""
+    if ("names", table, lang) not in dataset.memo:
+        dataset.memo["names", table, lang] = _names(dataset, table, lang)
+    return dataset.memo["names", table, lang]
+
+
+def _names(dataset: Dataset, table: str, lang: str) -> dict[str, str]:
     dimension = BY_TABLE[table]
     frame = dataset.tables[dimension.frame]
     label = dimension.english if lang == "en" else dimension.chinese

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,7 +99,12 @@ def resolve_values(
 
     Accepts Chinese or English names and ids in any case; duplicates collapse, order is kept.
     """
-    lookup = _lookup(dataset, dimension)
+    values = list(values)
+    if not values:
+        return (), ()
+    if ("lookup", dimension) not in dataset.memo:
+        dataset.memo["lookup", dimension] = _lookup(dataset, dimension)
+    lookup = dataset.memo["lookup", dimension]
     keys: list[str] = []
     unknown: list[str] = []
     for value in values:
@@ -169,14 +175,10 @@ class Aggregate:
         units = np.unique(index.unit[self._rows])
         if len(units) > 1:  # validation forbids it; refuse rather than add yuan to companies
             raise QueryError(f"metric {metric} has figures in several units: {units.tolist()}")
-        chosen = np.zeros(len(index), dtype=bool)
-        chosen[self._rows] = True
-        linked = chosen[index.link_figure]
-        if filters.industry:  # a two-industry figure shows only under the industries asked for
-            linked &= index.industry_links(filters.industry)
-        self._links = np.flatnonzero(linked)
+        # A two-industry figure shows only under the industries asked for.
+        self._links = index.links(self._rows, filters.industry)
 
-    def _combine(self, links: bool, groups: np.ndarray, size: int) -> pd.DataFrame:
+    def _combine(self, links: bool, groups: np.ndarray, size: int) -> dict[str, Any]:
         rows = self._index.link_figure[self._links] if links else self._rows
         return self._index.combine(rows, groups, size, self.additive, self._ids_kept)
 
@@ -186,52 +188,52 @@ class Aggregate:
         city = index.city[index.link_figure[self._links]]
         return city * len(index.industry_keys) + index.link_industry[self._links]
 
-    def _cell_keys(self, codes: np.ndarray) -> dict[str, np.ndarray]:
+    def _cell_keys(self, codes: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         n_industries = len(self._index.industry_keys)
         return {
-            "city": self._index.city_keys[codes // n_industries],
-            "industry": self._index.industry_keys[codes % n_industries],
+            "city": (self._index.city_keys, codes // n_industries),
+            "industry": (self._index.industry_keys, codes % n_industries),
         }
 
     @cached_property
     def cells(self) -> pd.DataFrame:
         size = len(self._index.city_keys) * len(self._index.industry_keys)
-        frame = self._combine(True, self._cell_codes, size)
-        return _decode(frame, **self._cell_keys(frame["group"].to_numpy()))
+        columns = self._combine(True, self._cell_codes, size)
+        return _decode(columns, **self._cell_keys(columns["group"]))
 
     @cached_property
     def cell_parts(self) -> pd.DataFrame:
         size = 2 * len(self._index.city_keys) * len(self._index.industry_keys)
         shared = self._index.link_shared[self._links]
-        frame = self._combine(True, self._cell_codes * 2 + shared, size)
-        codes = frame["group"].to_numpy()
-        return _decode(frame, **self._cell_keys(codes // 2), shared=(codes % 2).astype(bool))
+        columns = self._combine(True, self._cell_codes * 2 + shared, size)
+        codes = columns["group"]
+        return _decode(columns, **self._cell_keys(codes // 2), shared=(_BOOLS, codes % 2))
 
     @cached_property
     def by_city(self) -> pd.DataFrame:
         index = self._index
-        frame = self._combine(False, index.city[self._rows], len(index.city_keys))
-        return _decode(frame, city=index.city_keys[frame["group"].to_numpy()])
+        columns = self._combine(False, index.city[self._rows], len(index.city_keys))
+        return _decode(columns, city=(index.city_keys, columns["group"]))
 
     @cached_property
     def by_province(self) -> pd.DataFrame:
         index = self._index
         province = index.city_province[index.city[self._rows]]
-        frame = self._combine(False, province, len(index.province_keys))
-        return _decode(frame, province=index.province_keys[frame["group"].to_numpy()])
+        columns = self._combine(False, province, len(index.province_keys))
+        return _decode(columns, province=(index.province_keys, columns["group"]))
 
     @cached_property
     def by_industry(self) -> pd.DataFrame:
         index = self._index
         industry = index.link_industry[self._links]
-        frame = self._combine(True, industry, len(index.industry_keys))
-        return _decode(frame, industry=index.industry_keys[frame["group"].to_numpy()])
+        columns = self._combine(True, industry, len(index.industry_keys))
+        return _decode(columns, industry=(index.industry_keys, columns["group"]))
 
     @cached_property
     def total(self) -> pd.Series:
-        frame = self._combine(False, np.zeros(len(self._rows), dtype=np.int64), 1)
-        if len(frame):
-            return frame.iloc[0].drop("group")
+        columns = self._combine(False, np.zeros(len(self._rows), dtype=np.int64), 1)
+        if len(columns["group"]):
+            return pd.Series({k: v[0] for k, v in columns.items() if k != "group"})
         return pd.Series(
             {
                 "value": 0.0 if self.additive else np.nan,
@@ -256,10 +258,27 @@ class Aggregate:
         return index.sources(rows[cities & industries])
 
 
-def _decode(frame: pd.DataFrame, **keys: np.ndarray) -> pd.DataFrame:
-    """Group codes replaced by the named key columns, sorted by them like a pandas group-by."""
-    decoded = pd.DataFrame(keys).join(frame.drop(columns="group"))
-    return decoded.sort_values(list(keys), ignore_index=True)
+_BOOLS = np.array([False, True])
+
+
+def _decode(columns: dict[str, Any], **keys: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
+    """A frame of combined ``columns`` whose group codes are replaced by the named key columns
+    — each given as (the keys, each row's code into them) — sorted by the keys like a pandas
+    group-by."""
+    order = np.lexsort([_ranks(names)[codes] for names, codes in reversed(keys.values())])
+    decoded = {name: names[codes[order]] for name, (names, codes) in keys.items()}
+    for name, values in columns.items():
+        if name != "group":
+            arrays = isinstance(values, np.ndarray)
+            decoded[name] = values[order] if arrays else [values[i] for i in order.tolist()]
+    return pd.DataFrame(decoded)
+
+
+def _ranks(keys: np.ndarray) -> np.ndarray:
+    """Each key's place among ``keys`` in sorted order."""
+    ranks = np.empty(len(keys), dtype=np.int64)
+    ranks[np.argsort(keys, kind="stable")] = np.arange(len(keys))
+    return ranks
 
 
 def aggregate(
