@@ -12,12 +12,14 @@ from dataclasses import replace
 from typing import Any
 
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from dashboard import panels, table
 from dashboard.charts import BY_ID, CHARTS
 from dashboard.charts.base import alt_text
 from dashboard.i18n import TEXT, t
 from dashboard.layout import (
+    FIRST_DRAWN,
     OPTIONS_SHOWN,
     alt_id,
     options,
@@ -173,9 +175,16 @@ def register(app: Dash, live: LiveData) -> None:
             # Controls re-emit their values (a dropdown does when its options change); that is
             # no change of view, and must neither push history nor clear the URL's notice.
             return unchanged
+        # As the page opens, a control already showing its value is left alone: set again,
+        # each re-renders, and a dropdown of hundreds of options takes a moment the first
+        # chart waits for. (Later, every control is set: the table's language follows only
+        # then, tests/browser/test_dashboard.py::test_language_switch_and_back.)
+        shown = control_values(dataset, state)
+        if from_url:
+            shown = {k: no_update if v == controls[k] else v for k, v in shown.items()}
         return {
             "url": no_update if from_url else to_query(state),
-            "controls": control_values(dataset, state),
+            "controls": shown,
             "state": state.to_dict(),
             "notice": notice_children(notices, state.lang),
             "quiet": not notices,
@@ -300,7 +309,8 @@ def register(app: Dash, live: LiveData) -> None:
         )
 
     # One callback per chart: the browser asks for them at once, so workers draw them in
-    # parallel and each chart appears as soon as it is ready.
+    # parallel and each chart appears as soon as it is ready. On a page's first view, all
+    # but the first wait until it has drawn (layout.FIRST_DRAWN).
     for chart in CHARTS:
 
         @app.callback(
@@ -308,8 +318,11 @@ def register(app: Dash, live: LiveData) -> None:
             Output(alt_id(chart), "children"),
             Input("state", "data"),
             Input("version", "data"),
+            *([Input(FIRST_DRAWN, "data")] if chart is not CHARTS[0] else []),
         )
-        def render_chart(data, _, chart=chart):
+        def render_chart(data, _, first_drawn=True, chart=chart):
+            if not first_drawn:
+                raise PreventUpdate
             served = live.current
             state = ViewState.from_dict(data)
             metric = state.map_metric if chart.uses_metric else ""

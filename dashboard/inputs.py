@@ -18,7 +18,7 @@ from dash.dependencies import Input
 
 from dashboard.charts import CHARTS
 from dashboard.i18n import TEXT
-from dashboard.layout import options, period_bounds
+from dashboard.layout import FIRST_DRAWN, options, period_bounds
 from dashboard.serving import Check
 from dashboard.urlstate import MAX_QUERY_LENGTH, MAX_SELECTED, MAX_TEXT, ViewState, is_state_data
 from metrics import Dataset
@@ -199,6 +199,7 @@ def input_checks(dataset: Dataset) -> dict[str, Check]:
         "state.data": _optional(view),
         # Only compared with the columns the server would send: any other value sends them.
         "table-columns.data": lambda value: value is None or isinstance(value, dict),
+        f"{FIRST_DRAWN}.data": lambda value: isinstance(value, bool),
         _dependency({"type": "figure-link", "figure": ALL}, "n_clicks"): clicks,
         _dependency({"type": "text", "key": ALL}, "id"): _text_id,
     }

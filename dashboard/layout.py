@@ -14,6 +14,11 @@ from metrics import Dataset
 from metrics.dimensions import BY_NAME, NAMES
 from metrics.present import names
 
+FIRST_DRAWN = "first-chart-drawn"
+"""The store the page sets once its first chart has drawn (assets/page.js): the other charts
+are asked for then. Drawing all six at once kept the first from the screen for a second on a
+national dataset; one at a time, the first is there sooner and the rest follow."""
+
 VERSION_POLL_MS = 10_000
 """How often an open page asks whether the server has a newer dataset version."""
 
@@ -81,7 +86,14 @@ def _graph(chart: Chart) -> html.Figure:
 def period_bounds(dataset: Dataset, *, withdrawn: bool = False) -> tuple[int, int]:
     """The years the figures and events span: the range of the period slider. With
     ``withdrawn``, the years of withdrawn reports' rows too: what a page made for an earlier
-    version may still send."""
+    version may still send. Made once per dataset: every change of view asks."""
+    key = ("period_bounds", str(withdrawn))
+    if key not in dataset.memo:
+        dataset.memo[key] = _period_bounds(dataset, withdrawn)
+    return dataset.memo[key]
+
+
+def _period_bounds(dataset: Dataset, withdrawn: bool) -> tuple[int, int]:
     parts = [("figures", "period_start", "period_end"), ("events", "start", "end")]
     tables = [dataset.tables] + ([dataset.withdrawn] if withdrawn else [])
     starts = [t[name][a].min() for t in tables for name, a, _ in parts if name in t]
@@ -178,6 +190,7 @@ def build_layout(dataset: Dataset) -> html.Div:
             dcc.Store(id="table-columns"),
             dcc.Store(id="table-refreshed"),
             dcc.Store(id="html-lang"),
+            dcc.Store(id=FIRST_DRAWN, data=False),
             html.Header(
                 [
                     html.Div([_text("title", html.H1), _text("subtitle", html.P)]),

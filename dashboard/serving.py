@@ -13,6 +13,7 @@ callback is a bug of ours: a generic 500, logged with the code location and no u
 from __future__ import annotations
 
 import json
+import re
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -45,6 +46,24 @@ _CSP = (
 )
 
 
+# Dash loads Babel's polyfill (core-js 2) before anything else, for browsers without ES2015
+# (Internet Explorer). Every browser this page supports has all of it built in, and core-js 2
+# replaces some built-ins it judges non-standard with slower copies of its own (trim, which
+# Plotly calls for every label): 220 ms of a first visit at national scale, measured in
+# Chromium's profiler (benchmarks/first_load.py).
+_POLYFILL = re.compile(r'<script src="[^"]*/deps/polyfill@[^"]*"></script>\s*')
+
+
+def _without_polyfill(app: Dash) -> None:
+    interpolate = app.interpolate_index
+
+    def interpolate_index(**kwargs: Any) -> str:
+        kwargs["scripts"] = _POLYFILL.sub("", kwargs["scripts"])
+        return interpolate(**kwargs)
+
+    app.interpolate_index = interpolate_index  # type: ignore[method-assign]
+
+
 class BadCallbackRequest(Exception):
     """A callback request that the page could not have sent; the message names what is wrong
     in terms of the callback's declaration, never by repeating the request."""
@@ -66,6 +85,8 @@ def install(app: Dash, checks: ChecksOf, *more: tuple[Dash, ChecksOf]) -> None:
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     apps = [(app, checks), *more]
+    for each, _ in apps:
+        _without_polyfill(each)
     # Each Dash app's one inline script runs by its hash (the same script: one hash).
     hashes = sorted({h for each, _ in apps for h in each.csp_hashes()})
     headers = {

@@ -153,7 +153,7 @@ def parse_query(dataset: Dataset, search: str | None) -> tuple[ViewState, list[N
         values.pop("start"), values.pop("end")
     figure = _last(params.get("figure"))
     if figure:
-        if figure in set(dataset.tables["figures"]["figure_id"]):
+        if dataset.figure_index.position(figure) is not None:
             values["figure"] = figure
         else:
             notices.append(Notice("notice_bad_figure", {"value": figure[:80]}))

@@ -26,7 +26,9 @@ from hypothesis import strategies as st
 
 from app import create_app
 from dashboard import serving
+from dashboard.charts import CHARTS
 from dashboard.inputs import input_checks
+from dashboard.layout import FIRST_DRAWN
 from dashboard.urlstate import (
     MAX_QUERY_LENGTH,
     MAX_VALUES,
@@ -79,9 +81,14 @@ def callback_body(
     """A request for the callback whose output names ``output_part``, as the page sends it.
 
     ``values`` maps a dependency (``"state.data"``) to the value sent; the others are empty
-    (None, or an empty list of matches for a pattern), except the grid's request for rows.
+    (None, or an empty list of matches for a pattern), except the grid's request for rows and
+    the page's word that its first chart has drawn (the charts after it wait for it).
     """
-    values = {"table.getRowsRequest": {"startRow": 0, "endRow": 10}, **(values or {})}
+    values = {
+        "table.getRowsRequest": {"startRow": 0, "endRow": 10},
+        f"{FIRST_DRAWN}.data": True,
+        **(values or {}),
+    }
     output = next(key for key in app.callback_map if output_part in key)
     callback = app.callback_map[output]
 
@@ -203,6 +210,12 @@ def _hostile(app: Dash) -> dict[str, dict]:
             },
         ),
         "clicks negative": _sync(app, **{"lang-toggle.n_clicks": -1}),
+        "first chart drawn as text": callback_body(
+            app,
+            f"{CHARTS[1].id}.figure",
+            {"state.data": {"lang": "zh"}, f"{FIRST_DRAWN}.data": "yes"},
+            f"{FIRST_DRAWN}.data",
+        ),
         "url not text": _with(
             sync, inputs=[{**sync["inputs"][0], "value": 42}, *sync["inputs"][1:]]
         ),

@@ -17,6 +17,8 @@ import plotly
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from dashboard.charts import CHARTS
+
 GRAPHS = {
     "chart-sales": "各城市、产业的活动销售额",
     "chart-timeline": "合作与活动时间线",
@@ -60,10 +62,27 @@ def wait_for_query(page: Page, timeout: float = 5.0, **expected: str | None) -> 
 
 
 def open_page(page: Page, base_url: str, path: str = "/") -> None:
-    """Go to ``path`` and wait until the callbacks have filled in the KPIs and drawn a chart."""
+    """Go to ``path`` and wait until the callbacks have filled in the KPIs, drawn every chart
+    (the first, then the others: layout.FIRST_DRAWN) and sent the table's rows."""
     page.goto(base_url + path)
     expect(page.locator("#kpi-campaign_sales")).not_to_be_empty()
-    expect(page.locator("#chart-sales .gtitle")).not_to_be_empty()
+    for chart in CHARTS:
+        expect(page.locator(f"#{chart.id} .gtitle")).not_to_be_empty()
+    page.wait_for_function(ROWS_LOADED)
+
+
+# The table's grid holds every block of rows it asked for (it asks as it is drawn, before the
+# charts): none, once it knows there are no rows.
+ROWS_LOADED = """() => {
+  try {
+    const api = window.dash_ag_grid.getApi("table");
+    const blocks = Object.values(api.getCacheBlockState());
+    const loaded = blocks.every((block) => block.pageStatus === "loaded");
+    return loaded && (blocks.length > 0 || api.getDisplayedRowCount() === 0);
+  } catch (error) {
+    return false;
+  }
+}"""
 
 
 def choose(page: Page, dropdown_id: str, label: str) -> None:
