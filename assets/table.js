@@ -27,16 +27,41 @@
 
   var NARROW = "(max-width: 640px)";
 
+  /* Run ``then(api)`` once the table's grid has asked for its first rows: the grid there
+     is, or the one that replaced it (a grid in another language is a new grid). */
+  function whenRowsAsked(then, tries) {
+    tries = tries === undefined ? 100 : tries;
+    if (!(window.dash_ag_grid && window.dash_ag_grid.getApiAsync) || tries <= 0) {
+      return;
+    }
+    window.dash_ag_grid.getApiAsync("table").then(function (api) {
+      if (!api.isDestroyed() && Object.keys(api.getCacheBlockState() || {}).length) {
+        then(api);
+      } else {
+        window.setTimeout(function () {
+          whenRowsAsked(then, tries - 1);
+        }, 50);
+      }
+    });
+  }
+
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.table = {
-    /* The columns for this screen, and their rows' height: one column of cards on a phone. */
+    /* The columns for this screen, and their rows' height: one column of cards on a phone.
+       AG Grid's infinite model throws on a new row height that comes before it has made its
+       cache (as the page opens), so the height is set once the grid holds rows. */
     columns: function (defs, options) {
       if (!defs) {
         return [window.dash_clientside.no_update, window.dash_clientside.no_update];
       }
       var kind = window.matchMedia(NARROW).matches ? "narrow" : "wide";
-      var grid = { rowHeight: defs.heights[kind], localeText: defs.locale };
-      return [defs[kind], Object.assign({}, options, grid)];
+      var height = defs.heights[kind];
+      if (height !== (options || {}).rowHeight) {
+        whenRowsAsked(function (api) {
+          api.setGridOption("rowHeight", height);
+        });
+      }
+      return [defs[kind], window.dash_clientside.no_update];
     },
     /* A new view or dataset version: forget the rows fetched, back to the first page. */
     refresh: function () {

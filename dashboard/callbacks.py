@@ -336,13 +336,19 @@ def register(app: Dash, live: LiveData) -> None:
     # (assets/table.js).
     @app.callback(
         Output("table-columns", "data"),
+        Output("table-holder", "children"),
         Input("state", "data"),
         State("table-columns", "data"),
     )
     def table_columns(data, shown):
         # New columns only with a new language: redrawing them would lose a person's widths.
-        columns = table.column_defs(ViewState.from_dict(data).lang)
-        return no_update if columns == shown else columns
+        # A grid is made in one language (the layout's in Chinese): another is a new grid.
+        lang = ViewState.from_dict(data).lang
+        columns = table.column_defs(lang)
+        if columns == shown:
+            return no_update, no_update
+        made_in = (shown or {}).get("lang", "zh")
+        return columns, no_update if lang == made_in else table.grid(lang)
 
     app.clientside_callback(
         ClientsideFunction("page", "htmlLang"),

@@ -248,7 +248,7 @@ def build_layout(dataset: Dataset) -> html.Div:
                                         value="",
                                         className="search",
                                     ),
-                                    table.grid(),
+                                    html.Div(table.grid("zh"), id="table-holder"),
                                 ],
                                 className="card table-card",
                             ),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dash import html
 from dash_ag_grid import AgGrid
 
 from dashboard.i18n import t
@@ -43,8 +44,15 @@ _WIDTHS = {
 }
 
 
-def grid() -> AgGrid:
-    """The table's component; its columns come with the view's language."""
+def grid(lang: str) -> html.Div:
+    """The table's component in ``lang``; its columns come with the view (``assets/table.js``
+    picks those that fit the screen). AG Grid words its pager and filters once, as it is made:
+    a grid for another language is a new grid, in a holder whose id names the language, so
+    the page makes it anew rather than changing the old one's words (which it ignores)."""
+    return html.Div(_grid(lang), id=f"table-in-{lang}")
+
+
+def _grid(lang: str) -> AgGrid:
     return AgGrid(
         id="table",
         rowModelType="infinite",
@@ -66,6 +74,7 @@ def grid() -> AgGrid:
             "tooltipShowDelay": 300,
             "enableCellTextSelection": True,
             "ensureDomOrder": True,  # a screen reader reads the cells in the order shown
+            "localeText": dict(section("page.grid", lang)),
         },
         className="figures-grid",
         style={"height": f"{PAGE_SIZE * ROW_HEIGHT + 110}px"},
@@ -108,10 +117,10 @@ def column_defs(lang: str) -> dict[str, Any]:
         "filterParams": {"filterOptions": ["contains"], "maxNumConditions": 1, "debounceMs": 400},
     }
     return {
+        "lang": lang,
         "wide": wide,
         "narrow": [card],
         "heights": {"wide": ROW_HEIGHT, "narrow": CARD_HEIGHT},
-        "locale": dict(section("page.grid", lang)),  # the grid's own words: pages, filters
     }
 
 

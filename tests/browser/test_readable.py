@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from benchmarks.common import serve
 from dashboard.charts import CHARTS
 from dashboard.layout import alt_id
+from dashboard.table import CARD_HEIGHT
 from metrics.synth import synthesize
 
 from .conftest import foreign_requests
@@ -162,6 +163,14 @@ def test_a_phone_gets_one_column_folded_filters_and_a_card_per_figure(page: Page
     expect(cards).to_have_count(7)
     expect(cards.first.locator(".figure-card-value")).not_to_be_empty()
     check_every_chart(page)
+    # In English the table is a new grid (its own words are made with it): still cards, as
+    # tall as a card, and its pager in English.
+    page.locator("#lang-toggle").click()
+    expect(page.locator("#table .ag-paging-panel")).to_contain_text("Page 1 of 1")
+    expect(cards).to_have_count(7)
+    expect(cards.first).to_contain_text("CNY")
+    row = page.locator("#table .ag-center-cols-container .ag-row").first
+    expect(row).to_have_css("height", f"{CARD_HEIGHT}px")
 
 
 AXE_VIEWS = {
@@ -173,6 +182,15 @@ AXE_VIEWS = {
 }
 
 
+# The grid has drawn its new columns and rows: while it changes them (a phone's cards come
+# after the rows) a header row can be empty for a moment.
+GRID_SETTLED = """() => {
+  const rows = [...document.querySelectorAll("#table .ag-header-row")];
+  return rows.every((row) => row.querySelector("[role=columnheader]"))
+    && document.querySelector("#table [role=gridcell]") !== null;
+}"""
+
+
 @pytest.mark.parametrize("view", sorted(AXE_VIEWS))
 def test_axe_finds_no_serious_problem(page: Page, live_server: str, view):
     path, width = AXE_VIEWS[view]
@@ -182,6 +200,10 @@ def test_axe_finds_no_serious_problem(page: Page, live_server: str, view):
         expect(page.locator("#username")).to_be_visible()
     else:
         open_page(page, live_server, path)
+    if width < 640:  # the rows become cards once the grid holds rows: wait for them
+        row = page.locator("#table .ag-center-cols-container .ag-row").first
+        expect(row).to_have_css("height", f"{CARD_HEIGHT}px")
+        page.wait_for_function(GRID_SETTLED)
     # axe-core comes with the package: nothing is fetched. Left out: Dash 4's dropdown keeps
     # a read-only input, hidden from screen readers, to hold focus while its list is open
     # (axe: aria-hidden-focus); the dropdown itself is a labelled button a keyboard opens.
