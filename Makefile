@@ -57,7 +57,7 @@ validate: $(VENV)/.runtime
 bench: system-deps $(VENV)/.test
 	$(BIN)/python benchmarks/run_all.py
 
-## screenshot: remake docs/screenshot-zh.png, the README's picture of the Chinese view
+## screenshot: remake the README's pictures in docs/ (zh, en, national, curation)
 screenshot: system-deps $(VENV)/.test
 	$(BIN)/python scripts/screenshot.py
 

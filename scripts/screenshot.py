@@ -1,11 +1,12 @@
-"""Make the README's screenshots from the running app: the Chinese view of the dashboard, and
-the curation page reviewing a report.
+"""Make the README's screenshots from the running app: the dashboard in Chinese and in
+English, the whole page on a national dataset, and the curation page reviewing a report.
 
 Usage: ``make screenshot`` (or ``.venv/bin/python scripts/screenshot.py``). Serves the app on a
-free loopback port, opens it in Debian's headless chromium at laptop width, waits for the
-charts, and saves the picture (docs/screenshot-zh.png). Then the same on a copy of the data,
-with a curator who signs in and opens a report uploaded for the picture
-(docs/screenshot-curation.png). CJK glyphs need a CJK font installed
+free loopback port, opens it in Debian's headless chromium at laptop width, waits for every
+chart, and saves the pictures (docs/screenshot-zh.png, docs/screenshot-en.png). Then the whole
+page on 100,000 synthetic figures (``metrics synth``, seeded: docs/screenshot-national.png).
+Then the same on a copy of the data, with a curator who signs in and opens a report uploaded
+for the picture (docs/screenshot-curation.png). CJK glyphs need a CJK font installed
 (scripts/install-system-deps.sh installs one).
 """
 
@@ -27,11 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app, server  # noqa: E402 - the app module is found through ROOT
+from dashboard.charts import CHARTS  # noqa: E402
 from metrics.curate.accounts import new_account  # noqa: E402
 from metrics.curate.formats import read_upload  # noqa: E402
 from metrics.curate.workflow import Curation  # noqa: E402
 from metrics.curate.workspace import open_workspace  # noqa: E402
 from metrics.store import FolderStore  # noqa: E402
+from metrics.synth import synthesize  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1366, "height": 1180}
@@ -54,15 +57,32 @@ def served(wsgi: object) -> Iterator[str]:
         http.shutdown()
 
 
-def dashboard(browser: object, out: Path) -> None:
-    with served(server) as url:
+NATIONAL_FIGURES = 100_000
+
+
+def dashboard(browser: object, wsgi: object, path: str, out: Path, *, whole: bool = False) -> None:
+    """The page at ``path``, once every chart has drawn: the top of it, or ``whole``."""
+    with served(wsgi) as url:
         page = browser.new_page(viewport=VIEWPORT, locale="zh-CN", device_scale_factor=1)
-        page.goto(url + "/")
-        page.wait_for_selector("#chart-sales .bars path")
-        page.wait_for_selector("#kpi-campaign_sales")
-        page.wait_for_timeout(800)  # let plotly finish its transitions
+        page.goto(url + path)
+        page.wait_for_selector("#kpi-campaign_sales .kpi-value")
+        for chart in CHARTS:
+            page.wait_for_selector(f"#{chart.id} .gtitle")
+        if whole:  # a window as tall as the page: a full-page capture resizes the window,
+            # and the grid, redrawing its rows for the new size, is caught empty
+            height = page.evaluate("document.documentElement.scrollHeight")
+            page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+        page.wait_for_selector("#table .ag-center-cols-container .ag-row .ag-cell")  # the rows
+        page.wait_for_timeout(800)  # let plotly and the grid finish drawing
         page.screenshot(path=str(out))
     print(f"wrote {out}")
+
+
+def national(browser: object, out: Path) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        data = synthesize(NATIONAL_FIGURES, Path(scratch) / "data")
+        os.environ["METRICS_INSTANCE_DIR"] = str(Path(scratch) / "instance")
+        dashboard(browser, create_app(str(data)).server, "/", out, whole=True)
 
 
 def curation(browser: object, out: Path) -> None:
@@ -99,8 +119,11 @@ def main() -> None:
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        dashboard(browser, ROOT / "docs" / "screenshot-zh.png")
-        curation(browser, ROOT / "docs" / "screenshot-curation.png")
+        docs = ROOT / "docs"
+        dashboard(browser, server, "/", docs / "screenshot-zh.png")
+        dashboard(browser, server, "/?lang=en", docs / "screenshot-en.png")
+        national(browser, docs / "screenshot-national.png")
+        curation(browser, docs / "screenshot-curation.png")
         browser.close()
 
 
