@@ -49,6 +49,13 @@ def test_sales_chart_draws_the_largest_cities_and_industries_and_says_so(synthet
     )
 
 
+def test_the_industries_a_chart_draws_have_colours_of_their_own(synthetic_dataset):
+    """Thirty industries share the palette's eight colours: the eight drawn get eight."""
+    fig = go.Figure(charts.sales_by_city_industry(synthetic_dataset, Filters(), "en"))
+    colour = {trace.offsetgroup: trace.marker.color for trace in fig.data}
+    assert len(colour) == sales.INDUSTRIES_SHOWN == len(set(colour.values()))
+
+
 def test_only_what_was_left_out_is_named(synthetic_dataset):
     city = str(synthetic_dataset.figures["city"].iloc[0])
     one_city = go.Figure(

@@ -329,6 +329,14 @@ def largest(frame: pd.DataFrame, key: str, n: int) -> list[str]:
     return list(ranked[key].head(n))
 
 
-def industry_colours(dataset: Dataset) -> dict[str, str]:
+def industry_colours(dataset: Dataset, shown: Iterable[str]) -> dict[str, str]:
+    """A colour for each industry a chart draws (``shown``, at most the palette's eight): the
+    same in every chart and view while the industries table's order gives them distinct
+    colours, else the palette in the order they are drawn (thirty industries share eight
+    colours, and two greens side by side read as one industry)."""
+    shown = list(shown)
     industries = dataset.tables["industries"]["industry"].astype(str)
-    return {name: OKABE_ITO[i % len(OKABE_ITO)] for i, name in enumerate(industries)}
+    fixed = {name: OKABE_ITO[i % len(OKABE_ITO)] for i, name in enumerate(industries)}
+    if len({fixed[name] for name in shown}) == len(shown):
+        return {name: fixed[name] for name in shown}
+    return {name: OKABE_ITO[i % len(OKABE_ITO)] for i, name in enumerate(shown)}

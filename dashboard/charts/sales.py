@@ -49,7 +49,7 @@ def sales_by_city_industry(dataset: Dataset, filters: Filters, lang: str) -> Fig
     divisor, unit_label = axis_scale(dataset, float(cells["value"].max()), result.unit, lang)
     city_names, industry_names = names(dataset, "cities", lang), names(dataset, "industries", lang)
     ticks = category_labels({c: city_names[c] for c in cities}, TICK_CHARS[lang])
-    colours = industry_colours(dataset)
+    colours = industry_colours(dataset, industries)
     totals = {
         (c, i): format_amount(dataset, v, result.unit, lang, qualifier=q, approximate=a)
         for c, i, v, q, a in cells[

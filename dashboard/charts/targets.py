@@ -39,7 +39,8 @@ def targets_against_scale(dataset: Dataset, filters: Filters, lang: str) -> Figu
     unit = str(rows["unit"].iloc[0])
     divisor, unit_label = axis_scale(dataset, float(rows["value"].max()), unit, lang)
     city_names, industry_names = names(dataset, "cities", lang), names(dataset, "industries", lang)
-    colours = industry_colours(dataset)
+    # Rows name their industry; colours tell the industries of the legend apart.
+    colours = industry_colours(dataset, dict.fromkeys(rows["industry"]))
     pair_names = {
         (c, i): f"{city_names[c]} · {industry_names[i]}"
         for c, i in zip(rows["city"], rows["industry"], strict=True)
@@ -96,6 +97,5 @@ def targets_against_scale(dataset: Dataset, filters: Filters, lang: str) -> Figu
         notes.append(t("shown_targets", lang, n=shown, total=pairs))
     if earlier:
         notes.append(t("earlier_targets", lang, n=earlier))
-    industries = list(dict.fromkeys(rows["industry"]))
-    legend = [(swatch(colours[i]), industry_names[i]) for i in industries]
+    legend = [(swatch(colours[i]), industry_names[i]) for i in colours]
     return finish(fig, dataset, lang, title, rows["source_id"], notes, legend, alt)
