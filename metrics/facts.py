@@ -139,6 +139,16 @@ def company_summary(dataset: Dataset, filters: Filters) -> pd.DataFrame:
     return summary[columns]
 
 
+def unnamed_company_counts(dataset: Dataset, filters: Filters) -> int:
+    """How many figures in the view count companies (signed, taking part): what a report
+    states without naming the companies, which :func:`company_summary` leaves out."""
+    counting = set(ROLE_METRICS.values())
+    wanted = tuple(m for m in (filters.metric or sorted(counting)) if m in counting)
+    if not wanted:
+        return 0
+    return int(dataset.figure_index.mask(replace(filters, metric=wanted)).sum())
+
+
 class TargetRows(NamedTuple):
     """The rows a targets chart draws, how many city · industry pairs the view holds, and how
     many earlier figures of the pairs drawn were left out."""

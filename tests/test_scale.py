@@ -14,8 +14,9 @@ from app import create_app
 from dashboard import charts, panels
 from dashboard.charts import ranking, sales
 from dashboard.charts import targets as targets_chart
+from dashboard.charts.base import alt_text
 from dashboard.layout import options
-from metrics.facts import targets_vs_scale, timeline
+from metrics.facts import targets_vs_scale, timeline, unnamed_company_counts
 from metrics.query import Filters, aggregate
 
 
@@ -54,6 +55,21 @@ def test_the_industries_a_chart_draws_have_colours_of_their_own(synthetic_datase
     fig = go.Figure(charts.sales_by_city_industry(synthetic_dataset, Filters(), "en"))
     colour = {trace.offsetgroup: trace.marker.color for trace in fig.data}
     assert len(colour) == sales.INDUSTRIES_SHOWN == len(set(colour.values()))
+
+
+def test_a_companies_chart_without_named_companies_says_where_the_counts_are(synthetic_dataset):
+    """Synthetic reports count companies but name none: the chart must not say that nothing
+    matches while the cards count them."""
+    fig = go.Figure(charts.companies_by_city(synthetic_dataset, Filters(), "zh"))
+    assert not said(fig, "没有符合筛选条件的数据")
+    assert said(fig, "这些报道只给出企业数，未列出企业名单")
+    counted = unnamed_company_counts(synthetic_dataset, Filters())
+    assert counted > 0 and said(fig, f"共 {counted} 项数据")
+    assert f"共 {counted} 项数据" in alt_text(fig)
+    only_sales = Filters(metric=("campaign_sales",))
+    assert said(
+        go.Figure(charts.companies_by_city(synthetic_dataset, only_sales, "zh")), "没有符合"
+    )
 
 
 def test_only_what_was_left_out_is_named(synthetic_dataset):

@@ -44,7 +44,7 @@ FONT = "PingFang SC, Microsoft YaHei, Noto Sans CJK SC, WenQuanYi Micro Hei, sys
 INK, MUTED, GRID = "#1f2933", "#52606d", "#e4e7eb"
 PATTERNS = {"exact": "", "approx": ".", "at_least": "/", "more_than": "/"}
 TARGET_PATTERN = "+"
-TITLE_SIZE, TEXT_SIZE, NOTE_SIZE = 16, 13, 11
+TITLE_SIZE, TEXT_SIZE, NOTE_SIZE, EMPTY_SIZE = 16, 13, 11, 15
 MIN_LABEL_SIZE = 10  # a value label that would be smaller than this is left to the hover
 
 # The width the text block is wrapped to: a chart's width on a 390 px phone, less margins.
@@ -284,30 +284,26 @@ def id_list(ids: tuple[str, ...], count: int) -> str:
     return shown + (f" … (+{count - IDS_SHOWN})" if count > IDS_SHOWN else "")
 
 
-def say_empty(fig: Figure, lang: str, *, y: float) -> Figure:
-    fig["layout"].setdefault("annotations", []).append(
-        {
-            "text": t("empty_chart", lang),
-            "x": 0.5,
-            "y": y,
-            "xref": "paper",
-            "yref": "paper",
-            "showarrow": False,
-            "font": {"size": 15, "color": MUTED},
-        }
-    )
-    return fig
-
-
 def patterns(shapes: Iterable[str]) -> dict:
     """Bar fill patterns, drawn in white over the bar's colour so the colour still reads."""
     return {"shape": list(shapes), "fillmode": "overlay", "fgcolor": "#ffffff"}
 
 
-def empty_figure(dataset: Dataset, lang: str, title: str) -> Figure:
-    """A chart that says in words that nothing matches, instead of empty axes."""
-    fig = say_empty(figure(xaxis={"visible": False}, yaxis={"visible": False}), lang, y=0.5)
-    return finish(fig, dataset, lang, title, ())
+def empty_figure(dataset: Dataset, lang: str, title: str, why: str = "") -> Figure:
+    """A chart that says in words why it draws nothing — that nothing matches, or ``why`` —
+    instead of empty axes."""
+    said = why or t("empty_chart", lang)
+    note = {
+        "text": "<br>".join(escape(line) for line in wrap(said, EMPTY_SIZE)),
+        "x": 0.5,
+        "y": 0.5,
+        "xref": "paper",
+        "yref": "paper",
+        "showarrow": False,
+        "font": {"size": EMPTY_SIZE, "color": MUTED},
+    }
+    fig = figure(xaxis={"visible": False}, yaxis={"visible": False}, annotations=[note])
+    return finish(fig, dataset, lang, title, (), alt=[said] if why else ())
 
 
 def groups(frame: pd.DataFrame, keys: list[str]) -> Iterator[tuple[tuple, dict[str, np.ndarray]]]:

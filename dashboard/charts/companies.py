@@ -18,7 +18,7 @@ from dashboard.charts.base import (
 )
 from dashboard.i18n import t
 from metrics import Dataset
-from metrics.facts import company_summary, timeline
+from metrics.facts import company_summary, timeline, unnamed_company_counts
 from metrics.present import format_amount, names
 from metrics.query import Filters
 
@@ -32,7 +32,10 @@ def companies_by_city(dataset: Dataset, filters: Filters, lang: str) -> Figure:
     title = t("chart_companies", lang)
     summary = company_summary(dataset, filters)
     if summary.empty:
-        return empty_figure(dataset, lang, title)
+        # Reports may count companies without naming them: the cards and the table have those.
+        counted = unnamed_company_counts(dataset, filters)
+        why = t("companies_unnamed", lang, n=counted) if counted else ""
+        return empty_figure(dataset, lang, title, why)
     city_names = names(dataset, "cities", lang)
     ticks = category_labels({c: city_names[c] for c in summary["city"]}, TICK_CHARS[lang])
     alt: list[tuple[float, str]] = []
