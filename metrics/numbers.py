@@ -85,8 +85,13 @@ _PREFIX_WORDS: dict[str, Qualifier] = {
     "近": "approx",
     "超": "more_than",
     "逾": "more_than",
+    "过": "more_than",
     "达": "exact",
 }
+# 上 bounds a number only as 上百, 上千, 上万, 上亿 ("as many as a hundred and more"): before
+# anything else it is a word of its own (线上, 比上年).
+_PLACE_PREFIXES: dict[str, Qualifier] = {"上": "at_least"}
+_BOUND_WORDS = {**_PREFIX_WORDS, **_PLACE_PREFIXES}
 _SUFFIX_WORDS: dict[str, Qualifier] = {
     "以上": "at_least",
     "左右": "approx",
@@ -102,7 +107,12 @@ _AFTER_WORDS: dict[str, Qualifier] = {
 }
 # A single-character bound word that is really the end of another word: 签约 (signed a
 # contract with) or 附近 (nearby) say nothing about the size of the number that follows.
-_NOT_A_BOUND_AFTER: dict[str, str] = {"约": "签合条履预特公节制契邀", "近": "附最邻亲"}
+_NOT_A_BOUND_AFTER: dict[str, str] = {
+    "约": "签合条履预特公节制契邀",
+    "近": "附最邻亲",
+    "过": "通经超越跨度不错路",
+    "上": "线网马以之加",
+}
 # Particles that may sit between a bound word and the number: 超过了, 约有.
 _FILLERS = "了有"
 _BEFORE_TAIL = 4
@@ -112,6 +122,10 @@ _MAGNITUDES: dict[str, Decimal] = {
     "亿": Decimal(10) ** 8,
     "万": Decimal(10) ** 4,
 }
+# A place word standing for the number itself, read only after a bound word and before a unit
+# word: 超万家 is more than ten thousand companies, 上百家 at least a hundred; 万 or 亿 alone is
+# no number, and 销售额过亿的企业 names a kind of company, not a figure.
+_BARE_PLACES: dict[str, Decimal] = {"百": Decimal(100), "千": Decimal(1000), **_MAGNITUDES}
 _COUNTERS = "元家个项人批"
 # Unit words only parse_quantity reads: the curated units are money and companies, but a report
 # also measures land, floor space, shares and multiples. 人民币 is listed so that 3亿人民币 is
@@ -134,6 +148,7 @@ def _number(side: str) -> str:
     return rf"""
     (?:
         (?P<{side}arabic>[0-9]{{1,3}}(?:,[0-9]{{3}})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)
+        (?:(?P<{side}inner>余|多)(?={_alternation(_MAGNITUDES)}))?  # 300余万元: more than
         (?P<{side}magnitude>{_alternation(_MAGNITUDES)})?
       | (?P<{side}chinese>[{CHINESE_DIGITS}{CHINESE_PLACES}]+)
     )"""
@@ -141,7 +156,7 @@ def _number(side: str) -> str:
 
 _PHRASE = re.compile(
     rf"""
-    (?P<prefix>{_alternation(_PREFIX_WORDS)})?
+    (?P<prefix>{_alternation(_PREFIX_WORDS)}|{_alternation(_PLACE_PREFIXES)}(?=[百千万亿]))?
     {_number("")}
     (?:(?P<range>[{re.escape(_RANGE_SEPARATORS)}]){_number("high_")})?
     (?P<suffix1>{_alternation(_SUFFIX_WORDS)})?
@@ -178,8 +193,11 @@ def fold_width(text: str) -> str:
     return text.translate(_WIDTH_FOLD)
 
 
-def _chinese_value(raw: str, numeral: str, expected: str) -> Decimal:
-    """Value of a Chinese numeral written with place words, as reports write quantities."""
+def _chinese_value(raw: str, numeral: str, expected: str, *, bounded: bool = False) -> Decimal:
+    """Value of a Chinese numeral written with place words, as reports write quantities;
+    ``bounded``: after a bound word, where a place word alone (超万, 上百) is a number."""
+    if bounded and numeral in _BARE_PLACES:
+        return _BARE_PLACES[numeral]
     bare = _BARE_PLACE.fullmatch(numeral)
     if bare:
         return Decimal(1000 if bare[1] == "千" else 100) * _MAGNITUDES[bare[2]]
@@ -197,6 +215,7 @@ def _chinese_value(raw: str, numeral: str, expected: str) -> Decimal:
 def _side_value(
     raw: str, match: re.Match[str], side: str, expected: str
 ) -> tuple[Decimal, Decimal | None]:
+    bounded = bool(match["prefix"] and match["counter"]) and _phrase_qualifiers(match)[0] != "exact"
     """One number of a phrase: its value, and the 万/亿/万亿 it ends in (``None`` if none)."""
     arabic = match[f"{side}arabic"]
     if arabic:
@@ -206,7 +225,8 @@ def _side_value(
     numeral = match[f"{side}chinese"]
     word = next((m for m in _MAGNITUDES if numeral.endswith(m) and len(numeral) > len(m)), None)
     # A Chinese numeral's magnitude (五亿) is part of its value already.
-    return _chinese_value(raw, numeral, expected), _MAGNITUDES[word] if word else None
+    value = _chinese_value(raw, numeral, expected, bounded=bounded)
+    return value, _MAGNITUDES[word] if word else None
 
 
 def _combine(qualifiers: list[Qualifier], text: str) -> Qualifier:
@@ -222,8 +242,9 @@ def _combine(qualifiers: list[Qualifier], text: str) -> Qualifier:
 def _phrase_qualifiers(match: re.Match[str]) -> list[Qualifier]:
     qualifiers: list[Qualifier] = []
     if match["prefix"]:
-        qualifiers.append(_PREFIX_WORDS[match["prefix"]])
-    qualifiers += [_SUFFIX_WORDS[match[g]] for g in ("suffix1", "suffix2") if match[g]]
+        qualifiers.append(_BOUND_WORDS[match["prefix"]])
+    words = ("inner", "high_inner", "suffix1", "suffix2")
+    qualifiers += [_SUFFIX_WORDS[match[g]] for g in words if match[g]]
     if match["range"]:  # the value of a range is its low end, which the figure is at least
         qualifiers.append("at_least")
     return qualifiers
@@ -288,14 +309,19 @@ def find_number_phrases(text: str) -> Iterator[tuple[int, int]]:
     only states the number (达到1.3572亿元) or merely ends another word (签约10家: 约 there
     belongs to 签约) is left out, so ``text[start:end]`` is the phrase a curator copies as raw;
     a bound word (超千亿, 约3亿元) stays in. Whether the phrase is a figure at all — a year, a
-    name like 618 — is for the caller to judge.
+    name like 618 — is for the caller to judge. A place word that is a number only after its
+    bound word and before a unit (超万家) is no phrase without them (线上万家, 过亿的企业).
     """
     for match in _PHRASE.finditer(fold_width(text)):
         start, prefix = match.start(), match["prefix"]
         if prefix and (
-            _PREFIX_WORDS[prefix] == "exact" or _ends_other_word(text[start - 1 : start], prefix)
+            _BOUND_WORDS[prefix] == "exact" or _ends_other_word(text[start - 1 : start], prefix)
         ):
             start += len(prefix)
+            if match["chinese"] in _BARE_PLACES:
+                continue
+        if match["chinese"] in _BARE_PLACES and not match["counter"]:
+            continue
         yield start, match.end()
 
 

@@ -85,6 +85,20 @@ PARSE_CASES = [
     ("超过100余家", 100.0, "家", "more_than"),
     # An exact word never overrides a bound.
     ("达到千亿级", 100_000_000_000.0, None, "approx"),
+    # 余/多 between the number and its magnitude: more than the number in that magnitude.
+    ("300余万元", 3_000_000.0, "元", "more_than"),
+    ("20多亿元", 2_000_000_000.0, "元", "more_than"),
+    ("30多万人", 300_000.0, "人", "more_than"),
+    ("1.2余万亿元", 1_200_000_000_000.0, "元", "more_than"),
+    # A place word alone is a number after a bound word: 超万家, 上百家.
+    ("超万家", 10_000.0, "家", "more_than"),
+    ("过亿元", 100_000_000.0, "元", "more_than"),
+    ("逾千万元", 10_000_000.0, "元", "more_than"),
+    ("上百家", 100.0, "家", "at_least"),
+    ("上千人", 1_000.0, "人", "at_least"),
+    ("上亿元", 100_000_000.0, "元", "at_least"),
+    ("近万人", 10_000.0, "人", "approx"),
+    ("过百个", 100.0, "个", "more_than"),
 ]
 
 
@@ -117,6 +131,10 @@ REJECTED = [
     "元",
     "家",
     "千",  # bare 千 only counts before 万/亿
+    "万家",  # a place word alone is a number only after a bound word (and 万家 is a name)
+    "达到万人",  # 达到 states, it does not bound
+    "超万",  # a place word alone needs its unit word too
+    "余万元",
     "三至五亿元",  # a range is two numbers
     "3-5亿元",
     "3.55亿元和1.3572亿元",
@@ -440,6 +458,11 @@ FIND_CASES = [
     ("本次签约企业１０家", ["１０家"]),
     ("2017年5月", ["2017", "5"]),  # found; the caller judges they are dates
     ("没有数字", []),
+    ("销售额300余万元，带动20多亿元", ["300余万元", "20多亿元"]),
+    ("超万家企业入驻，上百家商户参加", ["超万家", "上百家"]),
+    ("线上万家店铺同步开售", []),  # 上 ends 线上: 万家 alone is no number
+    ("培育年销售额过亿的企业", []),  # a kind of company, not a figure
+    ("通过5家平台，经过3年", ["5家", "3"]),  # 过 ends 通过 and 经过
 ]
 
 
