@@ -39,7 +39,7 @@ test: system-deps $(VENV)/.test
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
-## test-fast: while working: ruff and the tests that need no browser and no server (~1 min)
+## test-fast: while working: ruff and the tests that need no browser and no server (< 2 min)
 test-fast: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -m "not browser and not server"
