@@ -175,16 +175,12 @@ def register(app: Dash, live: LiveData) -> None:
             # Controls re-emit their values (a dropdown does when its options change); that is
             # no change of view, and must neither push history nor clear the URL's notice.
             return unchanged
-        # As the page opens, a control already showing its value is left alone: set again,
-        # each re-renders, and a dropdown of hundreds of options takes a moment the first
-        # chart waits for. (Later, every control is set: the table's language follows only
-        # then, tests/browser/test_dashboard.py::test_language_switch_and_back.)
+        # A control already showing its value is left alone: set again, each re-renders, and
+        # a dropdown of hundreds of options takes a moment a new page's first chart waits for.
         shown = control_values(dataset, state)
-        if from_url:
-            shown = {k: no_update if v == controls[k] else v for k, v in shown.items()}
         return {
             "url": no_update if from_url else to_query(state),
-            "controls": shown,
+            "controls": {k: no_update if v == controls[k] else v for k, v in shown.items()},
             "state": state.to_dict(),
             "notice": notice_children(notices, state.lang),
             "quiet": not notices,
@@ -342,12 +338,12 @@ def register(app: Dash, live: LiveData) -> None:
     )
     def table_columns(data, shown):
         # New columns only with a new language: redrawing them would lose a person's widths.
-        # A grid is made in one language (the layout's in Chinese): another is a new grid.
+        # A grid is made in one language (the layout's in the default): another is a new grid.
         lang = ViewState.from_dict(data).lang
         columns = table.column_defs(lang)
         if columns == shown:
             return no_update, no_update
-        made_in = (shown or {}).get("lang", "zh")
+        made_in = (shown or {}).get("lang", ViewState().lang)
         return columns, no_update if lang == made_in else table.grid(lang)
 
     app.clientside_callback(

@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from dashboard import table
 from dashboard.charts import CHARTS, Chart
-from dashboard.urlstate import DEFAULT_MAP_METRIC
+from dashboard.urlstate import DEFAULT_MAP_METRIC, ViewState
 from metrics import Dataset
 from metrics.dimensions import BY_NAME, NAMES
 from metrics.present import names
@@ -248,7 +248,7 @@ def build_layout(dataset: Dataset) -> html.Div:
                                         value="",
                                         className="search",
                                     ),
-                                    html.Div(table.grid("zh"), id="table-holder"),
+                                    html.Div(table.grid(ViewState().lang), id="table-holder"),
                                 ],
                                 className="card table-card",
                             ),

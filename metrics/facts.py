@@ -142,11 +142,7 @@ def company_summary(dataset: Dataset, filters: Filters) -> pd.DataFrame:
 def unnamed_company_counts(dataset: Dataset, filters: Filters) -> int:
     """How many figures in the view count companies (signed, taking part): what a report
     states without naming the companies, which :func:`company_summary` leaves out."""
-    counting = set(ROLE_METRICS.values())
-    wanted = tuple(m for m in (filters.metric or sorted(counting)) if m in counting)
-    if not wanted:
-        return 0
-    return int(dataset.figure_index.mask(replace(filters, metric=wanted)).sum())
+    return len(_rows_of_metrics(dataset, filters, set(ROLE_METRICS.values())))
 
 
 class TargetRows(NamedTuple):
@@ -210,13 +206,18 @@ def targets_vs_scale(
 def target_rows(dataset: Dataset, filters: Filters) -> np.ndarray:
     """The rows of the figures in the view that are targets — of a metric the metrics table
     marks ``is_target`` — in dataset order: goals, never added to anything."""
-    index = dataset.figure_index
     metrics = dataset.tables["metrics"]
     targets = set(metrics.loc[metrics["is_target"].astype(bool), "metric"].astype(str))
-    wanted = tuple(m for m in (filters.metric or sorted(targets)) if m in targets)
+    return _rows_of_metrics(dataset, filters, targets)
+
+
+def _rows_of_metrics(dataset: Dataset, filters: Filters, metrics: set[str]) -> np.ndarray:
+    """The rows of the figures in the view that are of one of ``metrics`` (of those the
+    view's own metric filter keeps, if it has one), in dataset order."""
+    wanted = tuple(m for m in (filters.metric or sorted(metrics)) if m in metrics)
     if not wanted:
         return np.array([], dtype=np.int64)
-    return np.flatnonzero(index.mask(replace(filters, metric=wanted)))
+    return np.flatnonzero(dataset.figure_index.mask(replace(filters, metric=wanted)))
 
 
 PROVINCES = Path(__file__).resolve().parent / "resources" / "provinces.csv"
